@@ -1,0 +1,98 @@
+"""Bytes to text: detect binary files and the encoding of Chinese text files.
+
+UTF-8 (with or without BOM) is tried first: text in GBK or Big5 is almost never valid UTF-8.
+Otherwise GB18030 (a superset of GBK) and Big5 are both tried, and the reading that yields
+more *common* Chinese characters wins: a wrong legacy decoding still succeeds byte-wise but
+produces rare characters (Big5 read as GBK lands outside GB2312; GBK read as Big5 lands in
+Big5's level-2 block of rare characters).
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+from qa.errors import UnreadableFileError
+
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"PK\x03\x04",  # zip containers (docx/xlsx) read as text
+    b"%PDF",
+    b"\x7fELF",
+    b"\x1f\x8b",  # gzip
+)
+
+
+def _is_common_han(ch: str) -> bool:
+    """True for characters in GB2312 level 1 or Big5 level 1: the few thousand frequent ones."""
+    try:
+        gb = ch.encode("gb2312")
+        if len(gb) == 2 and 0xB0A1 <= int.from_bytes(gb, "big") <= 0xD7F9:
+            return True
+    except UnicodeEncodeError:
+        pass
+    try:
+        b5 = ch.encode("big5")
+        return len(b5) == 2 and 0xA440 <= int.from_bytes(b5, "big") <= 0xC67E
+    except UnicodeEncodeError:
+        return False
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters that look like real Chinese prose (common Han, ASCII, CJK punctuation)."""
+    if not text:
+        return 0.0
+    good = 0
+    for ch in text:
+        if (
+            ch.isascii()
+            or _is_common_han(ch)
+            or unicodedata.category(ch).startswith("P")
+            or ch in "\u3000\ufeff"
+        ):
+            good += 1
+    return good / len(text)
+
+
+def looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > max(8, len(head) // 100)
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
+    """Return ``(text, encoding)``; raise :class:`UnreadableFileError` for binary or undecodable data."""
+    if not data:
+        return "", "empty"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16"), "utf-16"
+    if looks_binary(data):
+        raise UnreadableFileError(f"{name}: binary content, not a text document")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(f"{name}: UTF-8 BOM but invalid UTF-8 at byte {exc.start}") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates: list[tuple[float, str, str]] = []
+    for encoding in ("gb18030", "big5"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        candidates.append((_plausibility(text), encoding, text))
+    if not candidates:
+        raise UnreadableFileError(f"{name}: not valid UTF-8, GBK/GB18030 or Big5 text")
+    score, encoding, text = max(candidates, key=lambda c: c[0])
+    if score < 0.8:
+        raise UnreadableFileError(
+            f"{name}: cannot tell the encoding (best guess {encoding} reads as garbage); save it as UTF-8"
+        )
+    return text, encoding

@@ -1,0 +1,143 @@
+"""Read files into text (``.txt``, ``.pdf``) or heading/paragraph blocks (``.md``, ``.docx``, ``.html``).
+
+Plain text goes through layout repair; block formats already mark their paragraphs and
+headings, so they keep them. Every loader raises :class:`UnreadableFileError` with the reason
+when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.decode import decode_bytes
+from qa.errors import UnreadableFileError
+
+SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a heading (``level`` > 0) of a structured document."""
+
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a loader read: either plain ``text`` for layout repair, or ready ``blocks``."""
+
+    text: str = ""
+    blocks: tuple[Block, ...] = ()
+    encoding: str = ""
+
+
+def load(path: Path) -> Source:
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix == ".pdf":
+        return Source(text=_pdf_text(data, path.name), encoding="pdf")
+    if suffix == ".docx":
+        return Source(blocks=_docx_blocks(data, path.name), encoding="docx")
+    text, encoding = decode_bytes(data, path.name)
+    if suffix in (".md", ".markdown"):
+        return Source(blocks=markdown_blocks(text), encoding=encoding)
+    if suffix in (".html", ".htm"):
+        return Source(blocks=html_blocks(text), encoding=encoding)
+    return Source(text=text, encoding=encoding)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise UnreadableFileError(f"{name}: not a readable PDF ({exc})") from exc
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise UnreadableFileError(f"{name}: the PDF has no text layer (scanned pages need OCR first)")
+    return text
+
+
+def _docx_blocks(data: bytes, name: str) -> tuple[Block, ...]:
+    import io
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFileError(f"{name}: not a readable DOCX file ({exc})") from exc
+    blocks = []
+    for para in document.paragraphs:
+        text = para.text.strip()
+        if not text:
+            continue
+        style = (para.style.name if para.style is not None else "") or ""
+        level = 0
+        if style == "Title":
+            level = 1
+        elif m := re.match(r"Heading (\d)", style):
+            level = int(m.group(1))
+        blocks.append(Block(text, level))
+    return tuple(blocks)
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def markdown_blocks(text: str) -> tuple[Block, ...]:
+    """Headings and blank-line separated paragraphs; soft line breaks are joined."""
+    from qa.layout import join_lines, remove_justification_spaces
+
+    blocks: list[Block] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines:
+            blocks.append(Block(join_lines([remove_justification_spaces(x) for x in lines])))
+            lines.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if m := _MD_HEADING.match(line):
+            flush()
+            blocks.append(Block(m.group(2), len(m.group(1))))
+        elif not line:
+            flush()
+        else:
+            lines.append(line)
+    flush()
+    return tuple(blocks)
+
+
+def html_blocks(text: str) -> tuple[Block, ...]:
+    """Headings and paragraph-level elements of an HTML page; scripts and styles are dropped."""
+    from bs4 import BeautifulSoup
+
+    from qa.layout import remove_justification_spaces
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    blocks = []
+    block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td"]
+    for element in soup.find_all(block_tags):
+        if element.find(block_tags):
+            continue  # an outer element: its inner blocks are read on their own
+        content = remove_justification_spaces(" ".join(element.get_text(" ").split()))
+        if content:
+            level = int(element.name[1]) if element.name[0] == "h" and element.name[1:].isdigit() else 0
+            blocks.append(Block(content, level))
+    if not blocks:
+        loose = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
+        blocks = [Block(line) for line in loose if line]
+    return tuple(blocks)

@@ -1,0 +1,138 @@
+import io
+from pathlib import Path
+
+import opencc
+import pytest
+
+from qa.errors import UnreadableFileError
+from qa.ingest import ingest, ingest_file, iter_files
+
+BODY = [
+    "重庆市位于中国西南部，是长江上游地区的经济中心。",
+    "两江交汇，山城的夜景闻名全国，每年吸引大量游客。",
+]
+PAGE = "重庆概况\n\n□张三\n\n" + "\n\n".join(BODY) + "\n"
+
+
+def _paragraphs(path: Path) -> list[list[str]]:
+    return [[p.text for p in a.paragraphs] for a in ingest_file(path).articles]
+
+
+def test_same_text_in_utf8_bom_and_gbk_gives_identical_paragraphs(tmp_path):
+    for name, data in {
+        "u8.txt": PAGE.encode("utf-8"),
+        "bom.txt": b"\xef\xbb\xbf" + PAGE.encode("utf-8"),
+        "gbk.txt": PAGE.encode("gbk"),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+    results = [_paragraphs(tmp_path / n) for n in ("u8.txt", "bom.txt", "gbk.txt")]
+    assert results[0] == [BODY]
+    assert results[0] == results[1] == results[2]
+
+
+def test_traditional_text_in_utf8_and_big5_gives_identical_paragraphs(tmp_path):
+    page = opencc.OpenCC("s2tw").convert(PAGE)
+    (tmp_path / "u8.txt").write_text(page, encoding="utf-8")
+    (tmp_path / "b5.txt").write_bytes(page.encode("big5"))
+    assert _paragraphs(tmp_path / "u8.txt") == _paragraphs(tmp_path / "b5.txt")
+    assert _paragraphs(tmp_path / "u8.txt")[0][0].startswith("重慶市位於")
+
+
+def test_png_renamed_txt_is_skipped_with_a_message_and_others_still_load(tmp_path, caplog):
+    (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300))
+    (tmp_path / "c.txt").write_bytes(b"")
+    documents, skipped = ingest(tmp_path)
+    assert [d.name for d in documents] == ["a.txt"]
+    assert [s.path for s in skipped] == ["b.txt"]
+    assert "binary" in skipped[0].reason
+    assert "b.txt" in caplog.text
+
+
+def test_folders_are_read_recursively_in_a_stable_order(tmp_path):
+    for rel in ["z.txt", "a/b.md", "a/a.txt", ".hidden/x.txt", "userdict.txt", "notes.csv"]:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("重庆。\n", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)] == [
+        "a/a.txt",
+        "a/b.md",
+        "z.txt",
+    ]
+
+
+def test_pdf_text_layer_is_read(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.setFont("STSong-Light", 12)
+    y = 800
+    for line in [
+        "□张三",
+        "",
+        "重庆市位于中国西南部，是长江",
+        "上游地区的经济中心。",
+        "",
+        "两江交汇，山城的夜景闻名",
+        "全国。",
+    ]:
+        if line:
+            pdf.drawString(50, y, line)
+        y -= 20
+    pdf.save()
+    (tmp_path / "page.pdf").write_bytes(buf.getvalue())
+    doc = ingest_file(tmp_path / "page.pdf")
+    assert doc.articles[0].author == "张三"
+    assert [p.text for p in doc.articles[0].paragraphs] == [
+        "重庆市位于中国西南部，是长江上游地区的经济中心。",
+        "两江交汇，山城的夜景闻名全国。",
+    ]
+
+
+def test_broken_pdf_is_refused_with_a_reason(tmp_path):
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf")
+    with pytest.raises(UnreadableFileError, match=r"bad\.pdf"):
+        ingest_file(tmp_path / "bad.pdf")
+
+
+def test_docx_headings_start_articles(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("重庆概况", level=1)
+    document.add_paragraph("文/张三")
+    for text in BODY:
+        document.add_paragraph(text)
+    document.add_heading("成都概况", level=1)
+    document.add_paragraph("成都是四川省的省会。")
+    document.save(str(tmp_path / "two.docx"))
+    doc = ingest_file(tmp_path / "two.docx")
+    assert [(a.title, a.author, [p.text for p in a.paragraphs]) for a in doc.articles] == [
+        ("重庆概况", "张三", BODY),
+        ("成都概况", None, ["成都是四川省的省会。"]),
+    ]
+
+
+def test_markdown_headings_start_articles_and_soft_breaks_join(tmp_path):
+    (tmp_path / "n.md").write_text(
+        "# 重庆概况\n\n重庆市位于中国西南部，\n是长江上游地区的经济中心。\n\n# 成都\n\n成都是省会。\n",
+        encoding="utf-8",
+    )
+    doc = ingest_file(tmp_path / "n.md")
+    assert [a.title for a in doc.articles] == ["重庆概况", "成都"]
+    assert doc.articles[0].paragraphs[0].text == "重庆市位于中国西南部，是长江上游地区的经济中心。"
+
+
+def test_html_blocks_scripts_dropped(tmp_path):
+    html = (
+        "<html><head><title>x</title><script>alert(1)</script></head><body>"
+        "<h1>重庆概况</h1><p>重庆市位于<b>中国</b>西南部。</p><p>两江交汇。</p></body></html>"
+    )
+    (tmp_path / "p.html").write_text(html, encoding="utf-8")
+    doc = ingest_file(tmp_path / "p.html")
+    assert doc.articles[0].title == "重庆概况"
+    assert [p.text for p in doc.articles[0].paragraphs] == ["重庆市位于中国西南部。", "两江交汇。"]
