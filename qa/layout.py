@@ -82,13 +82,17 @@ def remove_justification_spaces(text: str) -> str:
 
 
 def join_lines(parts: list[str]) -> str:
-    """Join broken lines: nothing between wide characters, one space between Latin words."""
+    """Join broken lines: nothing in between, except one space between two Latin words."""
     out = ""
     for part in parts:
-        if out and part and not is_wide(out[-1]) and not is_wide(part[0]):
+        if out and part and _latin_letter(out[-1]) and _latin_letter(part[0]):
             out += " "
         out += part
     return out
+
+
+def _latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def split_lines(text: str) -> list[Line]:

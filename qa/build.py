@@ -1,0 +1,311 @@
+"""Build or update an index from a corpus folder, re-embedding only what changed.
+
+Vectors are reused by the content hash of the text they embed, from the previous build when
+it was made with the same encoder and chunking; deleted documents simply drop out. With
+nothing changed (same files, same settings) the build returns at once without loading the
+encoder.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from qa import __version__
+from qa.corpus import SpanRecord, flatten
+from qa.encoders import Encoder, encoder_name, get_encoder
+from qa.errors import QAError
+from qa.index import Index, read_manifest, save_build, write_manifest
+from qa.ingest import Skipped, ingest, iter_files
+from qa.normalize import NORMALISER
+from qa.records import Document
+from qa.settings import FORMAT_VERSION, Settings
+from qa.tokenize import TOKENIZER, tokenize, userdict_hash
+
+log = logging.getLogger(__name__)
+USERDICT = "userdict.txt"
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    articles: int = 0
+    paragraphs: int = 0
+    passages: int = 0
+    sentences: int = 0
+    embedded_passages: int = 0
+    embedded_sentences: int = 0
+    seconds: float = 0.0
+    up_to_date: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        state = "up to date" if self.up_to_date else "built"
+        return (
+            f"{state}: {self.documents} documents, {self.articles} articles, {self.paragraphs} paragraphs, "
+            f"{self.passages} passages, {self.sentences} sentences; embedded {self.embedded_passages} "
+            f"passages and {self.embedded_sentences} sentences in {self.seconds:.1f} s"
+        )
+
+
+def corpus_fingerprint(corpus: Path) -> dict[str, str]:
+    """File name -> sha256 for every document file (and the user dictionary)."""
+    import hashlib
+
+    base = corpus if corpus.is_dir() else corpus.parent
+    files = {
+        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in iter_files(corpus)
+    }
+    userdict = base / USERDICT
+    if userdict.is_file():
+        files[USERDICT] = userdict_hash(userdict)
+    return files
+
+
+def is_current(index_dir: Path, corpus: Path, settings: Settings) -> bool:
+    """True when the manifest says the index was built from these files with these settings."""
+    return is_current_files(index_dir, corpus_fingerprint(corpus), settings)
+
+
+def is_current_files(index_dir: Path, files: dict[str, str], settings: Settings) -> bool:
+    try:
+        manifest = read_manifest(index_dir)
+    except QAError:
+        return False
+    return bool(
+        manifest["encoder"]["name"] == encoder_name(settings.encoder)
+        and manifest["settings"] == settings.index_fields()
+        and manifest["normaliser"] == NORMALISER
+        and manifest["tokenizer"]["name"] == TOKENIZER
+        and manifest["corpus"]["files"] == files
+    )
+
+
+def _previous(index_dir: Path, settings: Settings) -> Index | None:
+    """The previous build, if it is sound and its vectors can be reused."""
+    try:
+        old = Index.load(index_dir)
+    except QAError as exc:
+        if index_dir.joinpath("manifest.json").exists():
+            log.warning("previous index not reused: %s", exc)
+        return None
+    if (
+        old.encoder_name != encoder_name(settings.encoder)
+        or old.manifest["settings"] != settings.index_fields()
+    ):
+        return None
+    return old
+
+
+def _reuse_and_embed(
+    records: list[SpanRecord],
+    texts: Sequence[str],
+    old: dict[str, np.ndarray],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    dim: Callable[[], int],
+    batch: int,
+    progress: Callable[[int], None],
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``records``: reused by hash where possible, encoded in batches otherwise."""
+    missing: dict[str, str] = {}
+    for r, text in zip(records, texts, strict=True):
+        if r.hash not in old:
+            missing.setdefault(r.hash, text)
+    fresh: dict[str, np.ndarray] = {}
+    todo = list(missing.items())
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors = encode([text for _, text in chunk])
+        fresh.update({h: v for (h, _), v in zip(chunk, vectors, strict=True)})
+        progress(len(chunk))
+    if not records:
+        return np.zeros((0, dim()), dtype=np.float32), 0
+    rows = [fresh[r.hash] if r.hash in fresh else old[r.hash] for r in records]
+    return np.vstack(rows).astype(np.float32), len(todo)
+
+
+def build_index(
+    corpus: Path,
+    index_dir: Path,
+    settings: Settings = Settings(),
+    encoder: Encoder | None = None,
+    rebuild: bool = False,
+    show_progress: bool = False,
+) -> BuildReport:
+    """Index every document under ``corpus`` into ``index_dir``; see the module docstring."""
+    started = time.perf_counter()
+    if not corpus.exists():
+        raise QAError(f"{corpus}: no such corpus folder")
+    if not rebuild and encoder is None and is_current(index_dir, corpus, settings):
+        counts = read_manifest(index_dir)["counts"]
+        return BuildReport(**counts, seconds=time.perf_counter() - started, up_to_date=True)
+    documents, skipped = ingest(corpus)
+    base = corpus if corpus.is_dir() else corpus.parent
+    userdict = base / USERDICT
+    report = build_from_documents(
+        documents,
+        index_dir,
+        settings,
+        root=str(corpus),
+        files=corpus_fingerprint(corpus),
+        userdict=userdict if userdict.is_file() else None,
+        encoder=encoder,
+        rebuild=rebuild,
+        show_progress=show_progress,
+    )
+    report.skipped = skipped
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_from_documents(
+    documents: list[Document],
+    index_dir: Path,
+    settings: Settings,
+    root: str,
+    files: dict[str, str],
+    userdict: Path | None = None,
+    encoder: Encoder | None = None,
+    rebuild: bool = False,
+    show_progress: bool = False,
+) -> BuildReport:
+    """Index ready documents; ``files`` (name -> sha256) is recorded to tell staleness later."""
+    started = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = encoder.name if encoder is not None else encoder_name(settings.encoder)
+    paragraphs, passages, sentences = flatten(
+        documents, settings.passage_chars, settings.passage_overlap_chars
+    )
+    passage_texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
+    sentence_texts = [paragraphs[s.para].text[s.start : s.end] for s in sentences]
+
+    old = None if rebuild else _previous(index_dir, settings)
+    if old is not None and old.encoder_name != name:
+        old = None
+    old_vectors: dict[str, np.ndarray] = {}
+    if old is not None:
+        old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
+        old_vectors.update({r.hash: v for r, v in zip(old.sentences, old.sentence_vectors, strict=True)})
+
+    loaded: list[Encoder] = [encoder] if encoder is not None else []
+
+    def the_encoder() -> Encoder:
+        if not loaded:
+            loaded.append(get_encoder(settings.encoder))
+        return loaded[0]
+
+    def dim() -> int:
+        return int(old.manifest["encoder"]["dim"]) if old is not None else the_encoder().dim
+
+    todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
+    bar = _progress_bar(todo, show_progress)
+    passage_vectors, n_pass = _reuse_and_embed(
+        passages,
+        passage_texts,
+        old_vectors,
+        lambda t: the_encoder().encode_passages(t),
+        dim,
+        settings.batch_size,
+        bar,
+    )
+    old_vectors.update({r.hash: v for r, v in zip(passages, passage_vectors, strict=True)})
+    sentence_vectors, n_sent = _reuse_and_embed(
+        sentences,
+        sentence_texts,
+        old_vectors,
+        lambda t: the_encoder().encode_passages(t),
+        dim,
+        settings.batch_size,
+        bar,
+    )
+    bar(-1)
+
+    bm25 = bm25s.BM25()
+    tokens = [tokenize(t, userdict) for t in passage_texts]
+    bm25.index(tokens or [[]], show_progress=False)
+
+    build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{build_id}"
+    report = BuildReport(
+        documents=len(documents),
+        articles=sum(len(d.articles) for d in documents),
+        paragraphs=len(paragraphs),
+        passages=len(passages),
+        sentences=len(sentences),
+        embedded_passages=n_pass,
+        embedded_sentences=n_sent,
+    )
+    try:
+        artefacts = save_build(
+            tmp,
+            paragraphs,
+            passages,
+            sentences,
+            passage_vectors,
+            sentence_vectors,
+            bm25,
+            settings.index_fields(),
+        )
+        tmp.rename(index_dir / build_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "qa_version": __version__,
+        "build": build_id,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "encoder": {"name": name, "dim": int(passage_vectors.shape[1]) if len(passage_vectors) else dim()},
+        "settings": settings.index_fields(),
+        "normaliser": NORMALISER,
+        "tokenizer": {"name": TOKENIZER, "userdict_sha256": userdict_hash(userdict)},
+        "corpus": {"root": root, "files": files},
+        "counts": {
+            "documents": report.documents,
+            "articles": report.articles,
+            "paragraphs": report.paragraphs,
+            "passages": report.passages,
+            "sentences": report.sentences,
+        },
+        "artefacts": artefacts,
+    }
+    write_manifest(index_dir, manifest)
+    _remove_stale_builds(index_dir, keep=build_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _remove_stale_builds(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if (
+            path.is_dir()
+            and path.name != keep
+            and (path.name.startswith("build-") or path.name.startswith(".tmp-build-"))
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
+    """A tqdm bar on a terminal (not in CI logs); call with -1 to close."""
+    if not enabled or total == 0 or not sys.stderr.isatty():
+        return lambda n: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr)
+
+    def step(n: int) -> None:
+        if n < 0:
+            bar.close()
+        else:
+            bar.update(n)
+
+    return step

@@ -1,0 +1,71 @@
+"""Paragraphs -> passages (what retrieval ranks) and sentences (what answers quote).
+
+A paragraph is one passage unless it is longer than the encoder's window; then it is cut at
+sentence ends into overlapping windows. Every passage and sentence keeps its character
+offsets into the paragraph text, so a quote can always be checked against its source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at 。！？；… (a run of them), plus closing quotes or brackets after it. An ASCII
+# . ! ? ; ends one only before whitespace or the end of the text, and a "." not after a digit
+# (3.5 never matches: no space follows) nor after an abbreviation ("Dr.", "U.S.").
+_END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|No|vs|etc|Fig|Vol))$")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans covering ``text`` (whitespace between sentences left out)."""
+    spans: list[Span] = []
+    start = 0
+    for m in _END.finditer(text):
+        if text[m.start()] == "." and _ABBREVIATION.search(text, 0, m.start()):
+            continue
+        _add(spans, text, start, m.end())
+        start = m.end()
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end))
+
+
+def passage_spans(text: str, sentences: list[Span], budget: int, overlap: int) -> list[Span]:
+    """Windows of whole sentences of at most ``budget`` characters (a longer sentence is cut
+    at the budget), each starting with up to ``overlap`` characters of the previous one."""
+    if len(text) <= budget:
+        return [Span(0, len(text))] if text else []
+    pieces: list[Span] = []
+    for s in sentences:  # cut sentences that alone exceed the budget
+        for cut in range(s.start, s.end, budget):
+            pieces.append(Span(cut, min(cut + budget, s.end)))
+    windows: list[Span] = []
+    i = 0
+    while i < len(pieces):
+        j = i
+        while j + 1 < len(pieces) and pieces[j + 1].end - pieces[i].start <= budget:
+            j += 1
+        windows.append(Span(pieces[i].start, pieces[j].end))
+        if j + 1 >= len(pieces):
+            break
+        # Next window starts with the trailing sentences of this one that fit in the overlap.
+        k = j + 1
+        while k - 1 > i and pieces[j].end - pieces[k - 1].start <= overlap:
+            k -= 1
+        i = k
+    return windows

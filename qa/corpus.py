@@ -1,0 +1,65 @@
+"""Documents -> the flat records an index stores: paragraphs, passages and sentences.
+
+Passages and sentences are spans of a paragraph's text (``start``/``end`` offsets), so every
+quote drawn from them can be checked with ``paragraph.text[start:end]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from qa.chunk import passage_spans, split_sentences
+from qa.records import Document
+
+
+@dataclass(frozen=True)
+class ParagraphRecord:
+    doc: str
+    article: int
+    title: str | None
+    author: str | None
+    paragraph: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SpanRecord:
+    """A passage or a sentence: ``para`` is a row of the paragraph table."""
+
+    para: int
+    start: int
+    end: int
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def flatten(
+    documents: list[Document], passage_chars: int, overlap_chars: int
+) -> tuple[list[ParagraphRecord], list[SpanRecord], list[SpanRecord]]:
+    paragraphs: list[ParagraphRecord] = []
+    passages: list[SpanRecord] = []
+    sentences: list[SpanRecord] = []
+    for doc in documents:
+        for article in doc.articles:
+            for p in article.paragraphs:
+                row = len(paragraphs)
+                paragraphs.append(
+                    ParagraphRecord(doc.name, article.index, article.title, article.author, p.index, p.text)
+                )
+                spans = split_sentences(p.text)
+                for s in spans:
+                    sentences.append(SpanRecord(row, s.start, s.end, text_hash(p.text[s.start : s.end])))
+                for w in passage_spans(p.text, spans, passage_chars, overlap_chars):
+                    passages.append(SpanRecord(row, w.start, w.end, text_hash(p.text[w.start : w.end])))
+    return paragraphs, passages, sentences

@@ -1,0 +1,28 @@
+"""Text normalisation shared by indexing and questions: NFKC (full-width to half-width),
+traditional to simplified Chinese (OpenCC), lower case. Only for matching: quotes and
+citations always use the source text."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+NORMALISER = "nfkc+opencc-t2s+lower"
+_local = threading.local()
+
+
+def _converter() -> opencc.OpenCC:
+    # OpenCC converters are not documented as thread-safe: keep one per thread.
+    conv = getattr(_local, "t2s", None)
+    if conv is None:
+        conv = _local.t2s = opencc.OpenCC("t2s")
+    return conv
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    converted: str = _converter().convert(unicodedata.normalize("NFKC", text))
+    return converted.lower()

@@ -1,0 +1,61 @@
+"""Answers for people: plain text for the terminal, escaped HTML/Markdown for the chat.
+
+Document text is always HTML-escaped before highlighting is added, so a document containing
+markup shows it as text.
+"""
+
+from __future__ import annotations
+
+import html
+
+from qa.answer import Answer, Citation, Source
+
+
+def display_title(title: str | None, author: str | None, doc: str) -> str:
+    """A title for display: the article's own, or a fallback from its author or file."""
+    if title:
+        return title
+    if author:
+        return f"{author}文（无标题）"
+    return doc
+
+
+def citation_label(c: Citation | Source, number: int) -> str:
+    """〔1〕《标题》 作者 · 第N段"""
+    author = f" {c.author}" if c.author else ""
+    return f"〔{number}〕《{display_title(c.title, c.author, c.doc)}》{author} · 第{c.paragraph}段"
+
+
+def answer_text(answer: Answer) -> str:
+    """A terminal rendering: answer, short answer, citation, then related passages."""
+    lines: list[str] = []
+    if answer.abstained:
+        lines.append(f"{answer.answer}（置信度 {answer.confidence:.2f}）")
+        if answer.passages:
+            lines.append("可能相关：")
+    else:
+        c = answer.citations[0]
+        lines.append(f"答：{answer.short_answer or answer.answer}")
+        lines.append(f"原文：「{answer.answer}」")
+        lines.append(
+            f"出处：{citation_label(c, 1)}（{c.doc}，第{c.article}篇，字符 {c.start}-{c.end}）"
+            f"  置信度 {answer.confidence:.2f}"
+        )
+    for n, p in enumerate(answer.passages, start=1):
+        snippet = p.text if len(p.text) <= 60 else p.text[:60] + "…"
+        lines.append(f"  {citation_label(p, n)}  {snippet}")
+    return "\n".join(lines)
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """HTML-escape ``text`` and wrap non-overlapping ``(start, end, tag)`` spans in ``<tag>``."""
+    out: list[str] = []
+    at = 0
+    for start, end, tag in sorted(spans):
+        if start < at or end <= start:
+            continue
+        out.append(html.escape(text[at:start]))
+        out.append(f"<{tag}>{html.escape(text[start:end])}</{tag}>")
+        at = end
+    out.append(html.escape(text[at:]))
+    return "".join(out)
