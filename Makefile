@@ -31,11 +31,12 @@ index: $(INSTALLED)
 run: index
 	$(PY) app.py --index $(INDEX) --corpus $(CORPUS)
 
-# Browser tests use Debian's chromium; install it where we can (root, as in CI), otherwise they skip.
+# Browser tests use Debian's chromium (and a CJK font for readable screenshots); install them
+# where we can (root, as in CI), otherwise the browser tests skip and say why.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
 	      || echo "chromium could not be installed: browser tests will skip"; \
 	  else echo "chromium missing and not root: browser tests will skip"; fi; \
 	fi

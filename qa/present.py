@@ -59,3 +59,49 @@ def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
         at = end
     out.append(html.escape(text[at:]))
     return "".join(out)
+
+
+def quote_html(c: Citation) -> str:
+    """The quote, escaped, with the short answer inside it marked."""
+    spans = [(c.short_start, c.short_end, "mark")] if c.short_end > c.short_start else []
+    return highlight(c.quote, spans)
+
+
+def answer_html(answer: Answer, show_scores: bool = False) -> str:
+    """The chat rendering of an answer: quoted sentence with the short answer marked, then the
+    numbered citation; an abstention looks different and names what may be related."""
+    score = f' <span class="qa-score">置信度 {answer.confidence:.2f}</span>' if show_scores else ""
+    if answer.abstained:
+        related = "".join(
+            f"<li>{html.escape(citation_label(p, n))}</li>"
+            for n, p in enumerate(answer.passages[:3], start=1)
+        )
+        more = f"<div>可能相关的段落：</div><ul>{related}</ul>" if related else ""
+        return f'<div class="qa-abstain">⚠️ {html.escape(answer.answer)}{score}</div>{more}'
+    c = answer.citations[0]
+    short = (
+        f"<div class='qa-short'>答：<b>{html.escape(answer.short_answer)}</b></div>"
+        if answer.short_answer
+        else ""
+    )
+    return (
+        f"{short}<blockquote class='qa-quote'>「{quote_html(c)}」</blockquote>"
+        f"<div class='qa-cite'>{html.escape(citation_label(c, 1))}"
+        f"<small>（{html.escape(c.doc)}，第{c.article}篇，字符 {c.start}–{c.end}）</small>{score}</div>"
+    )
+
+
+def sources_html(answer: Answer, show_scores: bool = False) -> str:
+    """The sources panel: top paragraphs, the cited one with its quote and short answer marked."""
+    cited = answer.citations[0] if answer.citations else None
+    blocks = []
+    for n, p in enumerate(answer.passages, start=1):
+        spans: list[tuple[int, int, str]] = []
+        if cited and (p.doc, p.article, p.paragraph) == (cited.doc, cited.article, cited.paragraph):
+            spans = [(cited.start, cited.end, "mark")]
+        score = f" · 相关度 {p.score:.3f}" if show_scores else ""
+        blocks.append(
+            f"<div class='qa-source'><div class='qa-source-head'>{html.escape(citation_label(p, n))}{score}</div>"
+            f"<p>{highlight(p.text, spans)}</p></div>"
+        )
+    return "".join(blocks) or "<p>（没有检索到段落）</p>"

@@ -1,0 +1,71 @@
+"""Start the chat app: python app.py [--index DIR] [--corpus DIR] [--share] [--host H] [--port P].
+
+Loads the index (building it from the corpus, with progress, when it is missing or stale) and
+serves the Gradio app. This file only translates flags; the app lives in qa/webapp.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from qa.assistant import Assistant
+from qa.build import build_index, is_current
+from qa.errors import QAError
+from qa.settings import Settings
+from qa.webapp import CSS, build_app
+
+
+def _examples(corpus: Path, count: int = 6) -> list[str]:
+    path = corpus / "questions.jsonl"
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerable = [r["question"] for r in rows if r.get("answers") and r.get("type") in (None, "factoid")]
+    step = max(1, len(answerable) // count)
+    return answerable[::step][:count]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
+    parser.add_argument("--corpus", default="seeds", help="documents to index when needed (default: seeds)")
+    parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    args = parser.parse_args(argv)
+    index, corpus = Path(args.index), Path(args.corpus)
+    try:
+        if corpus.exists() and not is_current(index, corpus, Settings()):
+            print(f"building the index from {corpus} into {index} …", flush=True)
+            print(build_index(corpus, index, show_progress=True).summary(), flush=True)
+        assistant = Assistant.load(index)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    demo = build_app(assistant, _examples(corpus))
+    print(f"serving on http://{args.host}:{args.port}", flush=True)
+    if args.share:
+        try:
+            demo.launch(
+                server_name=args.host, server_port=args.port, share=True, css=CSS, prevent_thread_lock=True
+            )
+            if not getattr(demo, "share_url", None):
+                print(
+                    "no public share link (the share server cannot be reached); serving locally only",
+                    flush=True,
+                )
+            demo.block_thread()
+            return 0
+        except Exception as exc:  # the share tunnel needs network access
+            print(f"no public share link ({type(exc).__name__}: {exc}); serving locally only", flush=True)
+            demo.close()
+    demo.launch(server_name=args.host, server_port=args.port, css=CSS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The Gradio chat app, built around any assistant (tests pass their own).
+
+One named API endpoint, ``ask``, returns the JSON contract of ``qa ask --json`` for
+``gradio_client``. Document text is escaped before highlighting; the queue is bounded and
+concurrency limited; questions over the length limit get a friendly message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from qa.assistant import Assistant
+from qa.errors import QAError
+from qa.present import answer_html, sources_html
+
+log = logging.getLogger(__name__)
+CONCURRENCY = 4
+QUEUE_SIZE = 64
+CSS = """
+.qa-quote {border-left: 4px solid #f5c400; margin: .4em 0; padding: .2em .8em; background: #fffbe6}
+.qa-quote mark, .qa-source mark {background: #ffe066; padding: 0 .1em}
+.qa-cite {color: #555; font-size: .9em}
+.qa-abstain {background: #fdecea; border-left: 4px solid #d93025; padding: .4em .8em}
+.qa-source {border-bottom: 1px solid #eee; padding: .4em 0}
+.qa-source-head {font-weight: 600; font-size: .9em}
+.qa-score {color: #888; font-size: .85em; margin-left: .5em}
+#sources {max-height: 620px; overflow-y: auto}
+"""
+TITLE = "文档问答 · 引用原文回答"
+
+
+def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
+    limit = assistant.settings.max_question_chars
+
+    def respond(
+        question: str, history: list[dict[str, Any]], top_k: float, show_scores: bool
+    ) -> tuple[list[dict[str, Any]], str, str]:
+        history = list(history or [])
+        question = (question or "").strip()
+        if not question:
+            return history, gr.skip(), ""
+        history.append({"role": "user", "content": question})
+        try:
+            answer = assistant.ask(question, int(top_k))
+        except QAError as exc:
+            history.append({"role": "assistant", "content": f"⚠️ {_friendly(exc, limit)}"})
+            return history, "", ""
+        except Exception:  # never show a traceback to a visitor
+            log.exception("ask failed")
+            history.append({"role": "assistant", "content": "⚠️ 出错了，请稍后再试。"})
+            return history, "", ""
+        history.append({"role": "assistant", "content": answer_html(answer, show_scores)})
+        return history, sources_html(answer, show_scores), ""
+
+    def ask(question: str, top_k: int = 5) -> dict[str, Any]:
+        """Answer a question; returns the `qa ask --json` contract."""
+        return assistant.ask(question, int(top_k)).to_dict()
+
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"## {TITLE}\n用文档自己的话回答，并给出可核对的出处（文章、段落、字符位置）。")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="对话", height=460, elem_id="chat", sanitize_html=True)
+                with gr.Row():
+                    box = gr.Textbox(
+                        label="问题",
+                        placeholder=f"输入问题（不超过 {limit} 字），按回车提问",
+                        max_lines=3,
+                        scale=5,
+                        elem_id="question",
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                if examples:
+                    gr.Examples(examples=[[q] for q in examples], inputs=[box], label="示例问题")
+                with gr.Accordion("设置", open=False):
+                    top_k = gr.Slider(
+                        1, 10, value=assistant.settings.top_k, step=1, label="列出的段落数 (top-k)"
+                    )
+                    show_scores = gr.Checkbox(value=False, label="显示分数")
+                clear = gr.Button("清空对话")
+            with gr.Column(scale=2):
+                gr.Markdown("### 来源段落")
+                sources = gr.HTML(elem_id="sources")
+        inputs = [box, chat, top_k, show_scores]
+        outputs = [chat, sources, box]
+        box.submit(respond, inputs, outputs, api_visibility="private")
+        send.click(respond, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], "", ""), None, outputs, api_visibility="private")
+        gr.api(ask, api_name="ask")
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def _friendly(exc: QAError, limit: int) -> str:
+    text = str(exc)
+    if "limit" in text:
+        return f"问题太长了，请控制在 {limit} 字以内。"
+    if "empty" in text:
+        return "请输入问题。"
+    return "无法回答这个问题：" + text
