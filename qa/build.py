@@ -24,7 +24,7 @@ from qa import __version__
 from qa.corpus import SpanRecord, flatten
 from qa.encoders import Encoder, encoder_name, get_encoder
 from qa.errors import QAError
-from qa.index import Index, read_manifest, save_build, write_manifest
+from qa.index import Index, read_manifest, save_build, verify_artefacts, write_manifest
 from qa.ingest import Skipped, ingest, iter_files
 from qa.normalize import NORMALISER
 from qa.records import Document
@@ -76,13 +76,19 @@ def is_current(index_dir: Path, corpus: Path, settings: Settings) -> bool:
     return is_current_files(index_dir, corpus_fingerprint(corpus), settings)
 
 
-def is_current_files(index_dir: Path, files: dict[str, str], settings: Settings) -> bool:
+def is_current_files(
+    index_dir: Path, files: dict[str, str], settings: Settings, encoder: str | None = None
+) -> bool:
+    """Same as :func:`is_current` for a given fingerprint (``encoder``: its name, if not the settings').
+
+    The artefacts are verified too: a damaged index is never "current"."""
     try:
         manifest = read_manifest(index_dir)
+        verify_artefacts(index_dir, manifest)
     except QAError:
         return False
     return bool(
-        manifest["encoder"]["name"] == encoder_name(settings.encoder)
+        manifest["encoder"]["name"] == (encoder or encoder_name(settings.encoder))
         and manifest["settings"] == settings.index_fields()
         and manifest["normaliser"] == NORMALISER
         and manifest["tokenizer"]["name"] == TOKENIZER
@@ -90,18 +96,15 @@ def is_current_files(index_dir: Path, files: dict[str, str], settings: Settings)
     )
 
 
-def _previous(index_dir: Path, settings: Settings) -> Index | None:
-    """The previous build, if it is sound and its vectors can be reused."""
+def _previous(index_dir: Path, settings: Settings, name: str) -> Index | None:
+    """The previous build, if it is sound and its vectors (from encoder ``name``) can be reused."""
     try:
         old = Index.load(index_dir)
     except QAError as exc:
         if index_dir.joinpath("manifest.json").exists():
             log.warning("previous index not reused: %s", exc)
         return None
-    if (
-        old.encoder_name != encoder_name(settings.encoder)
-        or old.manifest["settings"] != settings.index_fields()
-    ):
+    if old.encoder_name != name or old.manifest["settings"] != settings.index_fields():
         return None
     return old
 
@@ -145,7 +148,9 @@ def build_index(
     started = time.perf_counter()
     if not corpus.exists():
         raise QAError(f"{corpus}: no such corpus folder")
-    if not rebuild and encoder is None and is_current(index_dir, corpus, settings):
+    name = encoder.name if encoder is not None else encoder_name(settings.encoder)
+    files = corpus_fingerprint(corpus)
+    if not rebuild and is_current_files(index_dir, files, settings, name):
         counts = read_manifest(index_dir)["counts"]
         return BuildReport(**counts, seconds=time.perf_counter() - started, up_to_date=True)
     documents, skipped = ingest(corpus)
@@ -156,7 +161,7 @@ def build_index(
         index_dir,
         settings,
         root=str(corpus),
-        files=corpus_fingerprint(corpus),
+        files=files,
         userdict=userdict if userdict.is_file() else None,
         encoder=encoder,
         rebuild=rebuild,
@@ -188,9 +193,7 @@ def build_from_documents(
     passage_texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
     sentence_texts = [paragraphs[s.para].text[s.start : s.end] for s in sentences]
 
-    old = None if rebuild else _previous(index_dir, settings)
-    if old is not None and old.encoder_name != name:
-        old = None
+    old = None if rebuild else _previous(index_dir, settings, name)
     old_vectors: dict[str, np.ndarray] = {}
     if old is not None:
         old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})

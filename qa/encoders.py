@@ -82,7 +82,11 @@ class SentenceTransformerEncoder:
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
         self._model = _load_offline(SentenceTransformer, model)
-        dim = self._model.get_sentence_embedding_dimension()
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = getter()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
 
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
@@ -101,25 +105,27 @@ class SentenceTransformerEncoder:
 
 
 def _load_offline(factory: Callable[..., Any], model: str) -> Any:
-    """Load a model without touching the network; name the fix when it is not on this machine."""
-    previous = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    """Load a model without touching the network; name the fix when it is not on this machine.
+
+    A model id is resolved in the local Hugging Face cache first (``local_files_only``), so a
+    missing model fails at once instead of waiting on network time-outs."""
+    path = model
+    if not os.path.isdir(model):
+        try:
+            from huggingface_hub import snapshot_download
+
+            path = snapshot_download(model, local_files_only=True)
+        except Exception as exc:  # LocalEntryNotFoundError, HFValidationError, ...
+            raise EncoderUnavailableError(
+                f"sentence-transformers model {model!r} is not available offline. Download it once on a "
+                f'machine with network access (python -c "from sentence_transformers import '
+                f"SentenceTransformer; SentenceTransformer('{model}')\"), or pass a local folder "
+                f"(--encoder st:/path/to/model). Cause: {type(exc).__name__}"
+            ) from exc
     try:
-        return factory(model, device="cpu")
-    except Exception as exc:  # the hub client raises many types for "not in the cache"
-        raise EncoderUnavailableError(
-            f"sentence-transformers model {model!r} is not available offline. Download it once on a "
-            f'machine with network access (python -c "from sentence_transformers import '
-            f"SentenceTransformer; SentenceTransformer('{model}')\"), or pass a local folder "
-            f"(--encoder st:/path/to/model). Cause: {type(exc).__name__}: {exc}"
-        ) from exc
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        return factory(path, device="cpu", local_files_only=True)
+    except Exception as exc:
+        raise EncoderUnavailableError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
 
 
 _cache: dict[str, Encoder] = {}

@@ -89,9 +89,9 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         box.submit(respond, inputs, outputs, api_visibility="private")
         send.click(respond, inputs, outputs, api_visibility="private")
         clear.click(lambda: ([], "", ""), None, outputs, api_visibility="private")
-        gr.api(ask, api_name="ask")
+        gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    return demo
+    return demo  # type: ignore[no-any-return]
 
 
 def _friendly(exc: QAError, limit: int) -> str:

@@ -1,0 +1,118 @@
+import json
+import threading
+
+import pytest
+
+from qa.assistant import NO_ANSWER
+from qa.errors import QuestionError
+from tests.conftest import ROOT
+
+
+def _check_invariants(assistant, answer):
+    """The citation contract: the quote is the paragraph's own text at the cited offsets."""
+    if answer.abstained:
+        assert answer.citations == () and answer.answer == NO_ANSWER and answer.short_answer == ""
+        return
+    c = answer.citations[0]
+    paragraph = next(
+        p
+        for p in assistant.index.paragraphs
+        if (p.doc, p.article, p.paragraph) == (c.doc, c.article, c.paragraph)
+    )
+    assert paragraph.text[c.start : c.end] == c.quote == answer.answer
+    assert answer.short_answer in answer.answer
+    assert answer.short_answer == c.quote[c.short_start : c.short_end]
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_answer_quotes_and_cites_the_paragraph(fake_assistant):
+    answer = fake_assistant.ask("浦东新区设立于哪一年？")
+    _check_invariants(fake_assistant, answer)
+    assert not answer.abstained
+    assert answer.citations[0].doc == "上海.txt"
+    assert answer.short_answer == "1992年"
+
+
+def test_contract_has_exactly_the_documented_fields(fake_assistant):
+    d = fake_assistant.ask("成都被称为什么？").to_dict()
+    assert set(d) == {
+        "question",
+        "answer",
+        "short_answer",
+        "abstained",
+        "confidence",
+        "citations",
+        "passages",
+    }
+    assert set(d["citations"][0]) == {
+        "doc",
+        "article",
+        "title",
+        "author",
+        "paragraph",
+        "start",
+        "end",
+        "quote",
+    }
+    assert set(d["passages"][0]) == {"doc", "article", "title", "paragraph", "text", "score"}
+    json.dumps(d, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "重" * 301])
+def test_empty_and_over_long_questions_are_refused(fake_assistant, question):
+    with pytest.raises(QuestionError):
+        fake_assistant.ask(question)
+
+
+def test_a_question_at_the_limit_is_answered(fake_assistant):
+    fake_assistant.ask("重庆" * 150)
+
+
+def test_many_threads_get_the_same_answers(fake_assistant):
+    questions = ["浦东新区设立于哪一年？", "成都被称为什么？", "重庆有多少人口？"] * 8
+    expected = {q: fake_assistant.ask(q).to_dict() for q in set(questions)}
+    results: list[tuple[str, dict]] = []
+    errors: list[BaseException] = []
+
+    def worker(q):
+        try:
+            results.append((q, fake_assistant.ask(q).to_dict()))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(d == expected[q] for q, d in results) and len(results) == len(questions)
+
+
+def test_seed_questions_keep_the_citation_invariants(seed_assistant):
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    for row in rows:
+        _check_invariants(seed_assistant, seed_assistant.ask(row["question"]))
+
+
+def test_seed_factoid_is_answered_with_its_number(seed_assistant):
+    answer = seed_assistant.ask("石柱摸排发现突出问题多少个？")
+    assert answer.short_answer == "1475个"
+    c = answer.citations[0]
+    assert (c.article, c.paragraph, c.author) == (1, 1, "中共石柱县委理论学习中心组")
+
+
+def test_traditional_and_full_width_questions_cite_the_same_paragraph(seed_assistant):
+    plain = seed_assistant.ask("石柱建立了多少个行业扶贫指挥部？").citations[0]
+    traditional = seed_assistant.ask("石柱建立了多少個行業扶貧指揮部？").citations[0]
+    full_width = seed_assistant.ask("石柱建立了多少个行业扶贫指挥部？").citations[0]
+    assert (plain.article, plain.paragraph) == (traditional.article, traditional.paragraph)
+    assert (plain.article, plain.paragraph) == (full_width.article, full_width.paragraph)
+
+
+def test_off_topic_question_abstains_and_lists_related_passages(seed_assistant):
+    answer = seed_assistant.ask("法国的首都是哪里？")
+    assert answer.abstained and answer.passages

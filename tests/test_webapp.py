@@ -1,0 +1,71 @@
+import socket
+
+import pytest
+
+from qa.webapp import CSS, build_app
+from tests.browser import page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(request):
+    """Serve the app for an assistant fixture named by the test's parameter; yield its URL."""
+    assistant = request.getfixturevalue(request.param)
+    demo = build_app(assistant, ["浦东新区设立于哪一年？"])
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
+def test_api_endpoint_returns_the_json_contract(served, fake_assistant):
+    from gradio_client import Client
+
+    client = Client(served, verbose=False)
+    result = client.predict("浦东新区设立于哪一年？", 3, api_name="/ask")
+    assert result == fake_assistant.ask("浦东新区设立于哪一年？", 3).to_dict()
+    assert set(result) == {
+        "question",
+        "answer",
+        "short_answer",
+        "abstained",
+        "confidence",
+        "citations",
+        "passages",
+    }
+    assert len(result["passages"]) == 3
+
+
+@pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
+def test_over_long_question_gets_a_friendly_message_in_the_chat(served):
+    with page() as p:
+        p.goto(served)
+        p.wait_for_selector("#question textarea", timeout=30_000)
+        p.fill("#question textarea", "很" * 400)
+        p.keyboard.press("Enter")
+        p.wait_for_selector("text=问题太长了", timeout=30_000)
+        assert "Traceback" not in p.content()
+
+
+@pytest.mark.parametrize("served", ["seed_assistant"], indirect=True)
+def test_browser_asks_a_seed_question_and_sees_the_citation(served, artifacts):
+    with page() as p:
+        p.goto(served)
+        p.wait_for_selector("#question textarea", timeout=30_000)
+        p.fill("#question textarea", "石柱摸排发现突出问题多少个？")
+        p.keyboard.press("Enter")
+        cite = p.wait_for_selector(".qa-cite", timeout=60_000)
+        assert "〔1〕《全面彻底解决“两不愁三保障”突出问题》" in cite.inner_text()
+        assert "第1段" in cite.inner_text()
+        assert p.inner_text(".qa-quote mark") == "1475个"
+        assert "1475个" in p.inner_text("#sources")
+        p.wait_for_timeout(300)
+        p.screenshot(path=str(artifacts / "app.png"), full_page=True)
