@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from qa.answer import Answer, Citation, Source
 from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
-from qa.extract import answer_span
+from qa.extract import alignment, answer_span, has_typed_answer
 from qa.index import Index
 from qa.normalize import normalize
 from qa.question import Question, analyse
@@ -29,20 +30,32 @@ from qa.tokenize import tokenize
 
 NO_ANSWER = "未在文档中找到答案。"
 PARAGRAPHS_CONSIDERED = 8
-SHORT_SENTENCE = 12  # a sentence this short is joined with its neighbour
 
 
 @dataclass(frozen=True)
-class Candidate:
-    row: int  # sentence row in the index
+class Window:
+    """One sentence, or two adjacent ones, of a retrieved paragraph, with its evidence."""
+
     para: int
-    start: int
+    previous_row: int  # the sentence before (== row when there is none)
+    row: int  # sentence row in the index
+    previous_start: int  # offset of the sentence before, -1 when there is none
+    start: int  # offsets of the sentence in the paragraph text
     end: int
+    features: dict[str, float]
     score: float
-    dense: float
-    lexical: float
-    bigrams: float
-    hit: Hit
+
+
+FEATURES = ("dense", "lexical", "bigrams", "paragraph", "align", "context", "chars", "lcs", "first", "typed")
+# A sentence that opens by pointing back ("这是…", "此…") needs the one before it to be understood.
+POINTS_BACK = ("这", "此", "上述", "以上")
+# When the sentence before holds this share of the question's word weight, quote both.
+CONTEXT_SHARE = 0.25
+
+
+def _longest_common(a: str, b: str) -> int:
+    """Length of the longest common substring (the question's longest phrase in the sentence)."""
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
 
 
 def _bigrams(text: str) -> set[str]:
@@ -98,11 +111,13 @@ class Assistant:
         hits = retrieve(self.index, qvec, tokens, self.settings.candidates, self.settings.rrf_k)
         t2 = time.perf_counter()
         sources = tuple(self._source(h) for h in hits[:top_k])
-        best = self._best_sentence(q, qvec, tokens, hits[:PARAGRAPHS_CONSIDERED])
+        windows = self.windows(q, qvec, tokens, hits[:PARAGRAPHS_CONSIDERED])
         timings = {"encode": t1 - t0, "retrieve": t2 - t1}
-        if best is None:
+        if not windows:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
-        citation, confidence = self._cite(q, best)
+        best = windows[0]
+        citation = self._cite(q, best)
+        confidence = self.confidence(best, self.oov_share(tokens))
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
@@ -128,78 +143,78 @@ class Assistant:
         vocab = self.index.bm25.vocab_dict
         return {t: float(self._idf_by_id[vocab[t]]) if t in vocab else self._max_idf for t in set(tokens)}
 
-    def _best_sentence(
-        self, q: Question, qvec: np.ndarray, tokens: list[str], hits: list[Hit]
-    ) -> Candidate | None:
-        if not hits:
-            return None
+    def windows(self, q: Question, qvec: np.ndarray, tokens: list[str], hits: list[Hit]) -> list[Window]:
+        """Every sentence of the ``hits``, scored, best first. A sentence whose question words
+        stand partly in the sentence before it (a heading sentence, an antecedent) carries that
+        as ``context``; the answer then quotes both (see :meth:`_cite`)."""
         idf = self._idf(tokens)
         total_idf = sum(idf.values()) or 1.0
-        qgrams = _bigrams(q.left + q.right if q.wh else q.norm)
-        top_score = hits[0].score or 1.0
-        best: Candidate | None = None
+        content = "".join(c for c in (q.left + q.right if q.wh else q.norm) if c.isalnum())
+        qgrams = _bigrams(content)
+        qchars = set(content)
+        top_score = hits[0].score if hits and hits[0].score else 1.0
+        weights = self.settings.weights
+        out: list[Window] = []
         for hit in hits:
             rows = self.index.sentence_rows(hit.para)
             if not len(rows):
                 continue
-            dense = self.index.sentence_vectors[rows.start : rows.stop] @ qvec
             text = self.index.paragraphs[hit.para].text
+            dense = self.index.sentence_vectors[rows.start : rows.stop] @ qvec
+            previous: frozenset[str] = frozenset()
+            previous_start = -1
             for offset, row in enumerate(rows):
                 s = self.index.sentences[row]
                 words = self._tokens_of(row)
+                norm = normalize(text[s.start : s.end])
                 lexical = sum(w for t, w in idf.items() if t in words) / total_idf
-                grams = (
-                    len(qgrams & _bigrams(normalize(text[s.start : s.end]))) / len(qgrams) if qgrams else 0.0
-                )
-                w = self.settings.weights
-                score = (
-                    w["dense"] * float(dense[offset])
-                    + w["lexical"] * lexical
-                    + w["bigrams"] * grams
-                    + w["paragraph"] * hit.score / top_score
-                )
-                if best is None or score > best.score:
-                    best = Candidate(
-                        row, hit.para, s.start, s.end, score, float(dense[offset]), lexical, grams, hit
-                    )
-        return best
+                with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
+                features = {
+                    "dense": float(dense[offset]),
+                    "lexical": lexical,
+                    "bigrams": len(qgrams & _bigrams(norm)) / len(qgrams) if qgrams else 0.0,
+                    "paragraph": hit.score / top_score,
+                    "align": alignment(q, norm),
+                    "context": with_previous - lexical,
+                    "chars": len(qchars & set(norm)) / len(qchars) if qchars else 0.0,
+                    "lcs": _longest_common(content, norm) / len(content) if content else 0.0,
+                    "first": float(offset == 0),
+                    "typed": has_typed_answer(q, norm),
+                }
+                score = sum(weights.get(f, 0.0) * v for f, v in features.items())
+                first = row - 1 if previous_start >= 0 else row
+                out.append(Window(hit.para, first, row, previous_start, s.start, s.end, features, score))
+                previous, previous_start = words, s.start
+        out.sort(key=lambda w: -w.score)
+        return out
 
-    def _cite(self, q: Question, best: Candidate) -> tuple[Citation, float]:
+    def _cite(self, q: Question, best: Window) -> Citation:
         para = self.index.paragraphs[best.para]
-        start, end = best.start, best.end
-        if end - start < SHORT_SENTENCE:
-            rows = self.index.sentence_rows(best.para)
-            if best.row + 1 < rows.stop:
-                end = self.index.sentences[best.row + 1].end
-            elif best.row - 1 >= rows.start:
-                start = self.index.sentences[best.row - 1].start
-        quote = para.text[start:end]
+        start = best.start
+        opens_back = para.text[best.start : best.end].startswith(POINTS_BACK)
+        if best.previous_start >= 0 and (best.features["context"] >= CONTEXT_SHARE or opens_back):
+            start = best.previous_start  # one sentence is not enough: quote the one before too
+        quote = para.text[start : best.end]
         span = answer_span(q, quote)
         citation = Citation(
-            para.doc,
-            para.article,
-            para.title,
-            para.author,
-            para.paragraph,
-            start,
-            end,
-            quote,
-            span.start,
-            span.end,
+            para.doc, para.article, para.title, para.author, para.paragraph, start, best.end, quote, span.start, span.end
         )
         assert para.text[citation.start : citation.end] == citation.quote
-        return citation, self._confidence(best, span.aligned)
+        return citation
 
-    def _confidence(self, best: Candidate, aligned: bool) -> float:
+    def confidence(self, best: Window, oov: float) -> float:
+        """A calibrated probability that the chosen window answers the question."""
         c = self.settings.confidence
-        z = (
-            c["bias"]
-            + c["dense"] * best.dense
-            + c["lexical"] * best.lexical
-            + c["bigrams"] * best.bigrams
-            + c["aligned"] * aligned
-        )
+        z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
+        z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+    def oov_share(self, tokens: list[str]) -> float:
+        """Share of the question's IDF mass in words the corpus never uses."""
+        idf = self._idf(tokens)
+        total = sum(idf.values())
+        vocab = self.index.bm25.vocab_dict
+        return sum(w for t, w in idf.items() if t not in vocab) / total if total else 1.0
 
 
 def _userdict_of(index: Index) -> Path | None:

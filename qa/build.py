@@ -21,6 +21,7 @@ import bm25s
 import numpy as np
 
 from qa import __version__
+from qa.chunk import CHUNKER
 from qa.corpus import SpanRecord, flatten
 from qa.encoders import Encoder, encoder_name, get_encoder
 from qa.errors import QAError
@@ -93,6 +94,7 @@ def is_current_files(
         and manifest["normaliser"] == NORMALISER
         and manifest["tokenizer"]["name"] == TOKENIZER
         and manifest["corpus"]["files"] == files
+        and manifest.get("chunker") == CHUNKER
     )
 
 
@@ -270,6 +272,7 @@ def build_from_documents(
         "encoder": {"name": name, "dim": int(passage_vectors.shape[1]) if len(passage_vectors) else dim()},
         "settings": settings.index_fields(),
         "normaliser": NORMALISER,
+        "chunker": CHUNKER,
         "tokenizer": {"name": TOKENIZER, "userdict_sha256": userdict_hash(userdict)},
         "corpus": {"root": root, "files": files},
         "counts": {

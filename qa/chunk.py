@@ -14,7 +14,15 @@ from dataclasses import dataclass
 # . ! ? ; ends one only before whitespace or the end of the text, and a "." not after a digit
 # (3.5 never matches: no space follows) nor after an abbreviation ("Dr.", "U.S.").
 _END = re.compile(r"(?:[。！？；…]+|[.!?;]+(?=\s|$))[”’」』）)》\"']*")
-_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|No|vs|etc|Fig|Vol))$")
+_ABBREVIATION = re.compile(r"(?:(?<![A-Za-z])[A-Z]|\b(?:Dr|Mr|Mrs|Ms|St|No|vs|etc|Fig|Vol))$")
+# A stop inside 《…》, （…）, 「…」, “…” does not end the sentence around it (a title, an
+# aside, a quotation); an unclosed mark stops counting after this many characters.
+_OPEN, _CLOSE = "《（(「『“", "》）)」』”"
+_MAX_NESTED = 150
+
+
+# Bump when sentence or passage boundaries change: built indexes then count as stale.
+CHUNKER = "sentences-v2"
 
 
 @dataclass(frozen=True)
@@ -27,13 +35,31 @@ def split_sentences(text: str) -> list[Span]:
     """Sentence spans covering ``text`` (whitespace between sentences left out)."""
     spans: list[Span] = []
     start = 0
+    depth = _nesting(text)
     for m in _END.finditer(text):
         if text[m.start()] == "." and _ABBREVIATION.search(text, 0, m.start()):
+            continue
+        if depth[m.end() - 1] > 0:
             continue
         _add(spans, text, start, m.end())
         start = m.end()
     _add(spans, text, start, len(text))
     return spans
+
+
+def _nesting(text: str) -> list[int]:
+    """Bracket and quote depth after each character (reset when a mark stays open too long)."""
+    depth, opened_at, out = 0, -1, []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+            opened_at = i if depth == 1 else opened_at
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+        if depth > 0 and i - opened_at > _MAX_NESTED:
+            depth = 0
+        out.append(depth)
+    return out
 
 
 def _add(spans: list[Span], text: str, start: int, end: int) -> None:

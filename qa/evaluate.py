@@ -11,6 +11,7 @@ from typing import Any
 
 from qa.answer import Answer
 from qa.assistant import Assistant
+from qa.errors import QuestionError
 from qa.metrics import best_threshold, cmrc_em, cmrc_f1, contains, percentile, prf, reciprocal_rank
 from qa.questions import GoldQuestion
 
@@ -94,7 +95,10 @@ def run(
     results = []
     for q in questions:
         started = time.perf_counter()
-        answer = assistant.ask(q.question, top_k=RANKED)
+        try:
+            answer = assistant.ask(q.question, top_k=RANKED)
+        except QuestionError as exc:  # e.g. an empty question in the set: scored as no answer
+            answer = Answer(q.question, f"({exc})", "", True, 0.0)
         results.append(Result(q, answer, time.perf_counter() - started))
         if progress:
             progress(1)

@@ -20,7 +20,9 @@ import jieba.posseg
 from qa.normalize import normalize
 from qa.question import Form, Question
 
-CLAUSE_MARKS = ',，。;；!！?？:：、()（）"“”'
+CLAUSE_MARKS = ',，。;；!！?？:：、()（）"“”'  # trimmed off the edges of an answer
+BREAKS = ",，。;；!！?？:："  # end a clause (a list joined by 、 stays one answer)
+SENTENCE_MARKS = "。;；!！?？"
 MAX_GAP = 60
 MIN_CONTEXT = 2
 _QUANTITY_TAIL = re.compile(
@@ -54,14 +56,15 @@ def normalized_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-def _longest_tail_in(context: str, haystack: str, before: int | None = None) -> tuple[int, int] | None:
-    """Where the end of ``context`` occurs in ``haystack`` (ending at or before ``before``).
+def _longest_tail_in(context: str, haystack: str, before: int | None = None) -> tuple[int, int, int] | None:
+    """Where the end of ``context`` occurs in ``haystack`` (ending at or before ``before``):
+    ``(start, end, skipped)``.
 
     Tries suffixes of the context and suffixes that skip up to three final characters (a
     paraphrased function word: "玩家用" finds "玩家"); a longer match with fewer skipped
     characters wins."""
     limit = before if before is not None else len(haystack)
-    best: tuple[float, tuple[int, int]] | None = None
+    best: tuple[float, tuple[int, int, int]] | None = None
     for drop in range(0, 4):
         for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
             piece = context[len(context) - drop - size : len(context) - drop]
@@ -69,14 +72,14 @@ def _longest_tail_in(context: str, haystack: str, before: int | None = None) -> 
             if at >= 0:
                 score = size - 2.0 * drop
                 if best is None or score > best[0]:
-                    best = (score, (at, at + size))
+                    best = (score, (at, at + size, drop))
                 break
     return best[1] if best else None
 
 
-def _longest_head_in(context: str, haystack: str, after: int = 0) -> tuple[int, int] | None:
+def _longest_head_in(context: str, haystack: str, after: int = 0) -> tuple[int, int, int] | None:
     """Where the start of ``context`` occurs in ``haystack`` (from ``after`` on); see above."""
-    best: tuple[float, tuple[int, int]] | None = None
+    best: tuple[float, tuple[int, int, int]] | None = None
     for drop in range(0, 4):
         for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
             piece = context[drop : drop + size]
@@ -84,21 +87,28 @@ def _longest_head_in(context: str, haystack: str, after: int = 0) -> tuple[int, 
             if at >= 0:
                 score = size - 2.0 * drop
                 if best is None or score > best[0]:
-                    best = (score, (at, at + size))
+                    best = (score, (at, at + size, drop))
                 break
     return best[1] if best else None
 
 
-def _clause_end(text: str, start: int) -> int:
+def _is_break(text: str, i: int, marks: str) -> bool:
+    """A clause boundary at i: a mark from ``marks``, but not a separator inside a number (3.5, 33,700)."""
+    if text[i] not in marks:
+        return False
+    return not (text[i] in ",." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())
+
+
+def _clause_end(text: str, start: int, marks: str = BREAKS) -> int:
     for i in range(start, len(text)):
-        if text[i] in CLAUSE_MARKS and i > start:
+        if i > start and _is_break(text, i, marks):
             return i
     return len(text)
 
 
-def _clause_start(text: str, end: int) -> int:
+def _clause_start(text: str, end: int, marks: str = BREAKS) -> int:
     for i in range(end - 1, -1, -1):
-        if text[i] in CLAUSE_MARKS and i < end - 1:
+        if i < end - 1 and _is_break(text, i, marks):
             return i + 1
     return 0
 
@@ -109,7 +119,7 @@ def answer_span(question: Question, sentence: str) -> Span:
     if not norm:
         return Span(0, len(sentence), False)
     span = _align(question, norm)
-    if span is None:
+    if span is None and question.form in (Form.QUANTITY, Form.TIME, Form.PERSON, Form.PLACE):
         span = _typed_candidate(question, norm, 0, len(norm))
     if span is None:
         return Span(0, len(sentence), False)
@@ -120,13 +130,59 @@ def answer_span(question: Question, sentence: str) -> Span:
     return Span(where[start], where[end - 1] + 1, aligned)
 
 
+def has_typed_answer(question: Question, norm: str) -> float:
+    """1 when ``norm`` holds a number (quantity questions) or a date (time questions) that the
+    question itself does not contain; 0 otherwise, and for other question forms."""
+    pattern = {Form.QUANTITY: _NUMBER, Form.TIME: _TIME}.get(question.form)
+    if pattern is None:
+        return 0.0
+    for m in pattern.finditer(norm):
+        found = m.group().strip(",，. ")
+        if found and any(ch.isdigit() or ch in "一二三四五六七八九十百千万亿两" for ch in found) and found not in question.norm:
+            return 1.0
+    return 0.0
+
+
+ALIGN_FULL = 8  # matched context characters (next to the question word) that count as a full match
+
+
+def alignment(question: Question, norm: str) -> float:
+    """How well the question's words next to its question word line up in ``norm`` (a
+    normalised sentence), leaving a gap where the answer would stand: 0 (nothing) to 1.
+    Characters skipped next to the question word (a paraphrased function word) count against."""
+    left = question.left.strip(CLAUSE_MARKS + " ")
+    right = question.right.strip(CLAUSE_MARKS + " ")
+    if not question.wh or not (left or right):
+        return 0.0
+    right_at = _longest_head_in(right, norm) if right else None
+    left_at = _longest_tail_in(left, norm, right_at[0] if right_at else None) if left else None
+    wanted = min(len(left), ALIGN_FULL) + min(len(right), ALIGN_FULL)
+    matched = 0.0
+    for found in (left_at, right_at):
+        if found:
+            matched += min(found[1] - found[0], ALIGN_FULL) - 2.0 * found[2]
+    if left_at and right_at:
+        gap_ok = 0 < right_at[0] - left_at[1] <= MAX_GAP
+    elif left_at:
+        gap_ok = not right and left_at[1] < len(norm.rstrip("。.!?！？ "))
+    elif right_at:
+        gap_ok = not left and right_at[0] > 0
+    else:
+        return 0.0
+    return max(0.0, matched / wanted) * (1.0 if gap_ok else 0.5)
+
+
 def _align(q: Question, norm: str) -> tuple[int, int, bool] | None:
+    """Offsets of the answer in ``norm`` by aligning the question's words around its question
+    word; None when neither side aligns."""
     right_at = _longest_head_in(q.right, norm) if q.right.strip(CLAUSE_MARKS) else None
     left_at = (
         _longest_tail_in(q.left, norm, right_at[0] if right_at else None)
         if q.left.strip(CLAUSE_MARKS)
         else None
     )
+    # Why/how answers and definitions run on over clauses; the others end at the clause.
+    marks = SENTENCE_MARKS if q.form is Form.CLAUSE or q.definition else BREAKS
     if left_at and right_at and 0 < right_at[0] - left_at[1] <= MAX_GAP:
         start, end = left_at[1], right_at[0]
         if (
@@ -138,16 +194,18 @@ def _align(q: Question, norm: str) -> tuple[int, int, bool] | None:
         return start, end, True
     if left_at and not right_at:
         start = left_at[1]
-        clause = _clause_end(norm, start)
-        typed = _typed_candidate(q, norm, start, clause) or _typed_candidate(q, norm, start, len(norm))
-        return (typed[0], typed[1], False) if typed else (start, clause, False)
+        end = _clause_end(norm, start, marks)
+        typed = _typed_candidate(q, norm, start, end)
+        if typed and q.form in (Form.QUANTITY, Form.TIME) and typed[0] - start <= 2:
+            return typed
+        return start, end, False
     if right_at and not left_at:
         end = right_at[0]
-        clause = _clause_start(norm, end)
-        typed = _typed_candidate(q, norm, clause, end, last=True) or _typed_candidate(
-            q, norm, 0, end, last=True
-        )
-        return (typed[0], typed[1], False) if typed else (clause, end, False)
+        start = _clause_start(norm, end, marks)
+        typed = _typed_candidate(q, norm, start, end, last=True)
+        if typed and q.form in (Form.QUANTITY, Form.TIME) and end - typed[1] <= 2:
+            return typed
+        return start, end, False
     return None
 
 

@@ -196,23 +196,35 @@ class Index:
             raise IndexCorruptError(
                 f"{index_dir}: vectors do not match the passages; rebuild with `qa index`"
             )
-        dense = make_dense_index(passage_vectors, manifest["settings"])
-        if manifest["settings"]["dense_index"] == "hnsw" and (build / "dense.faiss").is_file():
+        if (build / "dense.faiss").is_file():
             dense = faiss.read_index(str(build / "dense.faiss"))
+            if dense.ntotal != len(passages):
+                raise IndexCorruptError(f"{index_dir}: dense.faiss does not match the passages; rebuild with `qa index`")
+        else:
+            dense = make_dense_index(passage_vectors, manifest["settings"])
         return cls(manifest, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, dense)
 
 
 def make_dense_index(vectors: np.ndarray, settings: dict[str, Any]) -> faiss.Index:
-    """Exact inner product (cosine on normalised vectors) or HNSW for large corpora."""
+    """Exact inner product (cosine on normalised vectors), or for large corpora an approximate
+    index: HNSW (a graph) or IVF (inverted lists over k-means cells)."""
     dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
+    n = len(vectors)
+    kind = settings.get("dense_index", "flat")
     index: faiss.Index
-    if settings.get("dense_index") == "hnsw":
+    if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, int(settings.get("hnsw_m", 32)), faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 200
         index.hnsw.efSearch = int(settings.get("hnsw_ef_search", 128))
-    else:
+    elif kind == "ivf" and n >= 1000:
+        nlist = max(8, min(65536, int(4 * n**0.5)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = vectors[np.random.default_rng(0).permutation(n)[: min(n, 64 * nlist)]]
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        index.nprobe = min(nlist, int(settings.get("ivf_nprobe", 64)))
+    else:  # "flat", or IVF on a corpus too small to need it
         index = faiss.IndexFlatIP(dim)
-    if len(vectors):
+    if n:
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
@@ -235,7 +247,7 @@ def save_build(
     np.save(build / "passage_vectors.npy", passage_vectors.astype(np.float32), allow_pickle=False)
     np.save(build / "sentence_vectors.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
     bm25.save(str(build / "bm25"), show_progress=False)
-    if settings.get("dense_index") == "hnsw":
+    if settings.get("dense_index", "flat") != "flat":
         faiss.write_index(make_dense_index(passage_vectors, settings), str(build / "dense.faiss"))
     artefacts = {}
     for path in sorted(p for p in build.rglob("*") if p.is_file()):

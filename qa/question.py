@@ -25,7 +25,7 @@ class Form(Enum):
 # Longest alternatives first: the regex engine takes the first that matches at a position.
 _WH = [
     (r"什么时候|何时|哪一?(?:年|天|日|月|个月|年代|世纪)|几(?:月|号|点|时)|何年|多久以前", Form.TIME),
-    (r"什么地方|哪个地方|哪里|哪儿|何地|何处|在哪|哪(?:个|座|所)?(?:城市|国家|省|市|县|地区)", Form.PLACE),
+    (r"什么地方|哪个地方|哪里|哪儿|何地|何处|在哪(?![里儿])|哪(?:个|座|所)?(?:城市|国家|省|市|县|地区)", Form.PLACE),
     (r"什么人|哪位|哪些人|哪个人|谁", Form.PERSON),
     (r"为什么|为何|怎么样|怎样|如何|怎么|什么原因|何以", Form.CLAUSE),
     (r"多少|多大|多高|多长|多久|多远|多重|多深|多宽|几", Form.QUANTITY),
@@ -52,6 +52,7 @@ class Question:
     left: str  # normalised text before the question word
     right: str  # normalised text after it
     wh: str  # the question word itself ("" if none)
+    definition: bool = False  # "什么是X" / "X是什么": the answer is what the text says X is
 
 
 def analyse(text: str) -> Question:
@@ -60,7 +61,13 @@ def analyse(text: str) -> Question:
     m = _WH_RE.search(norm)
     if m and m.lastgroup:
         form = _WH[int(m.lastgroup[1:])][1]
-        return Question(asked, norm, form, norm[: m.start()], norm[m.end() :], m.group())
+        left, right = norm[: m.start()], norm[m.end() :]
+        if form is Form.ENTITY and not left.strip() and right.startswith(("是", "叫", "称为")):
+            # "什么是X" asks what the text says after "X是": align it as "X是什么".
+            verb = right[0] if right[0] in "是叫" else right[:2]
+            return Question(asked, norm, form, right[len(verb) :] + verb, "", m.group(), True)
+        definition = form is Form.ENTITY and not right.strip() and left.endswith(("是", "指的是", "指"))
+        return Question(asked, norm, form, left, right, m.group(), definition)
     for pattern, form in _EN:
         if re.search(pattern, norm):
             return Question(asked, norm, form, "", "", "")
