@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from common import ROOT, percentile
 
@@ -43,8 +42,20 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--index", f"{tmp}/ix", "--corpus", str(ROOT / "seeds"), "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+            [
+                sys.executable,
+                str(ROOT / "app.py"),
+                "--index",
+                f"{tmp}/ix",
+                "--corpus",
+                str(ROOT / "seeds"),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
         )
         try:
             url = f"http://127.0.0.1:{port}/"

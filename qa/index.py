@@ -199,7 +199,9 @@ class Index:
         if (build / "dense.faiss").is_file():
             dense = faiss.read_index(str(build / "dense.faiss"))
             if dense.ntotal != len(passages):
-                raise IndexCorruptError(f"{index_dir}: dense.faiss does not match the passages; rebuild with `qa index`")
+                raise IndexCorruptError(
+                    f"{index_dir}: dense.faiss does not match the passages; rebuild with `qa index`"
+                )
         else:
             dense = make_dense_index(passage_vectors, manifest["settings"])
         return cls(manifest, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, dense)

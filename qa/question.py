@@ -25,7 +25,10 @@ class Form(Enum):
 # Longest alternatives first: the regex engine takes the first that matches at a position.
 _WH = [
     (r"什么时候|何时|哪一?(?:年|天|日|月|个月|年代|世纪)|几(?:月|号|点|时)|何年|多久以前", Form.TIME),
-    (r"什么地方|哪个地方|哪里|哪儿|何地|何处|在哪(?![里儿])|哪(?:个|座|所)?(?:城市|国家|省|市|县|地区)", Form.PLACE),
+    (
+        r"什么地方|哪个地方|哪里|哪儿|何地|何处|在哪(?![里儿])|哪(?:个|座|所)?(?:城市|国家|省|市|县|地区)",
+        Form.PLACE,
+    ),
     (r"什么人|哪位|哪些人|哪个人|谁", Form.PERSON),
     (r"为什么|为何|怎么样|怎样|如何|怎么|什么原因|何以", Form.CLAUSE),
     (r"多少|多大|多高|多长|多久|多远|多重|多深|多宽|几", Form.QUANTITY),

@@ -23,13 +23,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.assistant import FEATURES, PARAGRAPHS_CONSIDERED, Assistant, Window  # noqa: E402
-from qa.build import build_from_documents, is_current_files  # noqa: E402
-from qa.question import analyse  # noqa: E402
-from qa.questions import GoldQuestion, is_squad, read_jsonl_questions, read_squad  # noqa: E402
-from qa.retrieve import retrieve  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-from qa.tokenize import tokenize  # noqa: E402
+from qa.assistant import FEATURES, PARAGRAPHS_CONSIDERED, Assistant, Window
+from qa.build import build_from_documents, is_current_files
+from qa.question import analyse
+from qa.questions import GoldQuestion, is_squad, read_jsonl_questions, read_squad
+from qa.retrieve import retrieve
+from qa.settings import Settings
+from qa.tokenize import tokenize
 
 CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "oov")
 
@@ -53,14 +53,21 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]):
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
         tokens = tokenize(q.text, assistant._userdict)
-        hits = retrieve(assistant.index, qvec, tokens, assistant.settings.candidates, assistant.settings.rrf_k)
+        hits = retrieve(
+            assistant.index, qvec, tokens, assistant.settings.candidates, assistant.settings.rrf_k
+        )
         oov = assistant.oov_share(tokens)
         windows = assistant.windows(q, qvec, tokens, hits[:PARAGRAPHS_CONSIDERED])
         place = lambda w: (lambda p: (p.doc, p.article, p.paragraph))(assistant.index.paragraphs[w.para])  # noqa: E731
         text = lambda w: assistant.index.paragraphs[w.para].text[w.start : w.end]  # noqa: E731
         # a sentence is a positive when it holds a gold answer in the gold paragraph
         pos = np.array(
-            [bool(g.answers) and any(a in text(w) for a in g.answers) and (g.gold_place in (None, place(w))) for w in windows]
+            [
+                bool(g.answers)
+                and any(a in text(w) for a in g.answers)
+                and (g.gold_place in (None, place(w)))
+                for w in windows
+            ]
         )
         matrix = _matrix(windows)
         removed = None
@@ -71,7 +78,9 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]):
             others = [h for h in hits if assistant.index.paragraphs[h.para].doc != gold_doc]
             removed = _matrix(assistant.windows(q, qvec, tokens, others[:PARAGRAPHS_CONSIDERED]))
             removed_oov = _oov_without(assistant, tokens, gold_doc)
-        rows.append((matrix, pos, (removed, removed_oov) if removed is not None else None, oov, bool(g.answers)))
+        rows.append(
+            (matrix, pos, (removed, removed_oov) if removed is not None else None, oov, bool(g.answers))
+        )
     return rows
 
 
@@ -91,7 +100,9 @@ def _oov_without(assistant: Assistant, tokens: list[str], doc: str) -> float:
 
 
 def _matrix(windows: list[Window]) -> np.ndarray:
-    return np.array([[w.features[f] for f in FEATURES] for w in windows], dtype=np.float64).reshape(len(windows), len(FEATURES))
+    return np.array([[w.features[f] for f in FEATURES] for w in windows], dtype=np.float64).reshape(
+        len(windows), len(FEATURES)
+    )
 
 
 def fit_choice(rows, start: np.ndarray, steps: int = 3000, lr: float = 0.5, l2: float = 1e-3) -> np.ndarray:
@@ -119,7 +130,7 @@ def top1(rows, w: np.ndarray) -> float:
 def fit_confidence(rows, w: np.ndarray, steps: int = 5000, lr: float = 0.5, l2: float = 1e-3):
     xs, ys = [], []
     index = [FEATURES.index(f) for f in CONF_FEATURES if f != "oov"]
-    for m, p, removed, oov, answerable in rows:
+    for m, p, removed, oov, _answerable in rows:
         if len(p):
             best = int(np.argmax(m @ w))
             xs.append([*m[best, index], oov])
@@ -136,7 +147,10 @@ def fit_confidence(rows, w: np.ndarray, steps: int = 5000, lr: float = 0.5, l2: 
         theta -= lr * ((pr - y) @ x / len(y) + l2 * theta)
         bias -= lr * float((pr - y).mean())
     accuracy = float(((x @ theta + bias > 0) == (y > 0.5)).mean())
-    return {"bias": round(bias, 3), **{f: round(float(t), 3) for f, t in zip(CONF_FEATURES, theta, strict=True)}}, accuracy
+    return {
+        "bias": round(bias, 3),
+        **{f: round(float(t), 3) for f, t in zip(CONF_FEATURES, theta, strict=True)},
+    }, accuracy
 
 
 def main() -> int:
@@ -145,15 +159,23 @@ def main() -> int:
     parser.add_argument("--index", action="append", help="index for each question set (in order)")
     parser.add_argument("--keep-weights", action="store_true", help="fit only the confidence model")
     parser.add_argument(
-        "--repeat", type=int, action="append", help="weight of each question set (its rows repeated), in order"
+        "--repeat",
+        type=int,
+        action="append",
+        help="weight of each question set (its rows repeated), in order",
     )
     args = parser.parse_args()
     rows = []
     for n, path in enumerate(args.questions):
-        assistant, questions = load(Path(path), (args.index or [None] * len(args.questions))[n] if args.index else None)
+        assistant, questions = load(
+            Path(path), (args.index or [None] * len(args.questions))[n] if args.index else None
+        )
         assistant = Assistant(assistant.index, assistant.encoder, replace(Settings()))
         part = collect(assistant, questions)
-        print(f"{path}: {len(questions)} questions, {sum(r[1].any() for r in part)} with a positive window", file=sys.stderr)
+        print(
+            f"{path}: {len(questions)} questions, {sum(r[1].any() for r in part)} with a positive window",
+            file=sys.stderr,
+        )
         rows += part * (args.repeat[n] if args.repeat else 1)
     start = np.array([Settings().weights.get(f, 0.0) for f in FEATURES])
     print(f"top-1 window accuracy with current weights: {top1(rows, start):.3f}")

@@ -139,3 +139,15 @@ def test_html_report_renders_plots_and_failures_in_a_browser(fake_assistant, tmp
         assert p.locator("#failures tbody tr").count() >= 1
         assert "bad" in p.inner_text("#failures")
         p.screenshot(path=str(artifacts / "report.png"), full_page=True)
+
+
+def test_seed_question_set_quality_does_not_regress(seed_assistant):
+    """Guards the figures quoted in the README (seeds/questions.jsonl with the default encoder)."""
+    from tests.conftest import ROOT
+
+    results = evaluate.run(seed_assistant, read_jsonl_questions(ROOT / "seeds" / "questions.jsonl"))
+    overall = evaluate.score(results)
+    chinese = evaluate.score([r for r in results if r.gold.type != "english"])
+    assert chinese.citation >= 0.95 and chinese.containment >= 0.90
+    assert overall.abstain_recall == 1.0  # every question the page does not answer abstains
+    assert overall.hit5 >= 0.95
