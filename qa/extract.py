@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jieba
@@ -63,32 +64,32 @@ def normalized_with_map(text: str) -> tuple[str, list[int]]:
 
 def _longest_tail_in(context: str, haystack: str, before: int | None = None) -> tuple[int, int, int] | None:
     """Where the end of ``context`` occurs in ``haystack`` (ending at or before ``before``):
-    ``(start, end, skipped)``.
-
-    Tries suffixes of the context and suffixes that skip up to three final characters (a
-    paraphrased function word: "玩家用" finds "玩家"); a longer match with fewer skipped
-    characters wins."""
+    ``(start, end, skipped)``. Tries suffixes of the context and suffixes that skip up to three
+    final characters (a paraphrased function word: "玩家用" finds "玩家")."""
     limit = before if before is not None else len(haystack)
-    best: tuple[float, tuple[int, int, int]] | None = None
-    for drop in range(0, 4):
-        for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
-            piece = context[len(context) - drop - size : len(context) - drop]
-            at = haystack.rfind(piece, 0, limit)
-            if at >= 0:
-                score = size - 2.0 * drop
-                if best is None or score > best[0]:
-                    best = (score, (at, at + size, drop))
-                break
-    return best[1] if best else None
+    return _best_match(
+        context,
+        lambda drop, size: context[len(context) - drop - size : len(context) - drop],
+        lambda piece: haystack.rfind(piece, 0, limit),
+    )
 
 
 def _longest_head_in(context: str, haystack: str, after: int = 0) -> tuple[int, int, int] | None:
     """Where the start of ``context`` occurs in ``haystack`` (from ``after`` on); see above."""
+    return _best_match(
+        context, lambda drop, size: context[drop : drop + size], lambda piece: haystack.find(piece, after)
+    )
+
+
+def _best_match(
+    context: str, piece_of: Callable[[int, int], str], locate: Callable[[str], int]
+) -> tuple[int, int, int] | None:
+    """The longest piece (``piece_of(skipped, size)``) that ``locate`` finds; a longer match with
+    fewer skipped characters wins (each skipped character costs two matched ones)."""
     best: tuple[float, tuple[int, int, int]] | None = None
     for drop in range(0, 4):
         for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
-            piece = context[drop : drop + size]
-            at = haystack.find(piece, after)
+            at = locate(piece_of(drop, size))
             if at >= 0:
                 score = size - 2.0 * drop
                 if best is None or score > best[0]:

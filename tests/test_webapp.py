@@ -2,8 +2,10 @@ import socket
 
 import pytest
 
+from app import _examples
 from qa.webapp import CSS, build_app
 from tests.browser import page
+from tests.conftest import ROOT
 
 
 def _free_port() -> int:
@@ -16,7 +18,8 @@ def _free_port() -> int:
 def served(request):
     """Serve the app for an assistant fixture named by the test's parameter; yield its URL."""
     assistant = request.getfixturevalue(request.param)
-    demo = build_app(assistant, ["浦东新区设立于哪一年？"])
+    examples = _examples(ROOT / "seeds") if request.param == "seed_assistant" else ["浦东新区设立于哪一年？"]
+    demo = build_app(assistant, examples)
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
     try:
