@@ -116,3 +116,27 @@ def test_traditional_and_full_width_questions_cite_the_same_paragraph(seed_assis
 def test_off_topic_question_abstains_and_lists_related_passages(seed_assistant):
     answer = seed_assistant.ask("法国的首都是哪里？")
     assert answer.abstained and answer.passages
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_traditional_and_full_width_versions_of_every_seed_question_cite_the_same_paragraph(seed_assistant):
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t")
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    chinese = [r["question"] for r in rows if r["type"] != "english"]
+
+    def place(question):
+        a = seed_assistant.ask(question)
+        return None if a.abstained else (a.citations[0].article, a.citations[0].paragraph)
+
+    same = sum(
+        place(q) == place(to_traditional.convert(q)) and place(q) == place(_full_width(q)) for q in chinese
+    )
+    assert same / len(chinese) >= 0.95, f"{same}/{len(chinese)}"
