@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from qa.settings import Settings
 from qa.tokenize import tokenize
 
 NO_ANSWER = "未在文档中找到答案。"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 PARAGRAPHS_CONSIDERED = 8
 
 
@@ -71,6 +73,7 @@ class Assistant:
         self._userdict = _userdict_of(index)
         self._sentence_tokens: dict[int, frozenset[str]] = {}
         self._tokens_lock = threading.Lock()
+        self._pinyin: dict[str, list[str]] | None = None
         # Inverse document frequency per BM25 token, from the index's own term statistics.
         indptr = np.asarray(index.bm25.scores["indptr"])
         df = np.diff(indptr).astype(np.float64)
@@ -110,6 +113,12 @@ class Assistant:
         qvec = self.encoder.encode_queries([q.text])[0]
         t1 = time.perf_counter()
         tokens = tokenize(q.text, self._userdict)
+        if not _HAN.search(q.text):
+            # A question in another language: romanised Chinese names in it ("Shizhu",
+            # "Chongqing") still point at the documents' own words.
+            names = self.romanised_names(q.text)
+            tokens += names
+            q = replace(q, norm=q.norm + " " + " ".join(names))
         hits = retrieve(self.index, qvec, tokens, self.settings.candidates, self.settings.rrf_k)
         t2 = time.perf_counter()
         sources = tuple(self._source(h) for h in hits[:top_k])
@@ -127,6 +136,26 @@ class Assistant:
         return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
 
     # -- internals ------------------------------------------------------------------------------
+
+    def romanised_names(self, text: str) -> list[str]:
+        """Corpus words whose pinyin spells a word (or two or three adjacent words) of ``text``."""
+        with self._tokens_lock:
+            if self._pinyin is None:
+                from pypinyin import lazy_pinyin
+
+                table: dict[str, list[str]] = {}
+                for word in self.index.bm25.vocab_dict:
+                    if len(word) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+                        table.setdefault("".join(lazy_pinyin(word)), []).append(word)
+                self._pinyin = table
+        words = re.findall(r"[a-z]+", text.lower())
+        found: list[str] = []
+        for n in (3, 2, 1):
+            for i in range(len(words) - n + 1):
+                key = "".join(words[i : i + n])
+                if len(key) >= 4 and key in self._pinyin:
+                    found += [w for w in self._pinyin[key][:3] if w not in found]
+        return found
 
     def _source(self, hit: Hit) -> Source:
         p = self.index.paragraphs[hit.para]

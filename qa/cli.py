@@ -26,6 +26,7 @@ PREVIEW_CHARS = 24
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from qa.ingest import ingest
+    from qa.present import display_title
 
     path = Path(args.path)
     if not path.exists():
@@ -38,7 +39,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             continue
         print(f"== {doc.name}" + (f"  [{doc.header}]" if doc.header else ""))
         for article in doc.articles:
-            title = article.title or f"（无标题，{article.display_title(doc.name)}）"
+            title = display_title(article.title, article.author, doc.name)
             print(f"  {article.index}. {title} — {article.author or '佚名'} — {len(article.paragraphs)} 段")
             for p in article.paragraphs:
                 more = "…" if len(p.text) > PREVIEW_CHARS else ""

@@ -49,14 +49,6 @@ class Article:
     def note(self) -> str | None:
         return self.note_field.text if self.note_field else None
 
-    def display_title(self, doc_name: str = "") -> str:
-        """The title, or a fallback for articles printed without one."""
-        if self.title:
-            return self.title
-        if self.author:
-            return f"{self.author}文"
-        return doc_name or f"第{self.index}篇"
-
 
 @dataclass(frozen=True)
 class Document:

@@ -140,3 +140,11 @@ def test_traditional_and_full_width_versions_of_every_seed_question_cite_the_sam
         place(q) == place(to_traditional.convert(q)) and place(q) == place(_full_width(q)) for q in chinese
     )
     assert same / len(chinese) >= 0.95, f"{same}/{len(chinese)}"
+
+
+def test_romanised_names_in_a_foreign_question_find_the_corpus_words(fake_assistant):
+    assert fake_assistant.romanised_names("How many people live in Chongqing?") == ["重庆"]
+    assert "上海" in fake_assistant.romanised_names("When was Pudong in Shang Hai set up?")
+    assert fake_assistant.romanised_names("What is this?") == []
+    answer = fake_assistant.ask("How many people live in Chongqing?")
+    assert answer.passages[0].doc == "重庆.txt"

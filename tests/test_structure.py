@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from qa.ingest import build_document
 from qa.layout import is_wide
 from qa.loaders import Source
+from qa.present import display_title
 from qa.structure import match_byline, overlap
 from tests.typeset import Layout, Piece, random_layout, typeset
 
@@ -68,7 +69,7 @@ def test_seed_loses_and_invents_nothing(seed_text):
 def test_untitled_article_displays_a_fallback(seed_text):
     last = _doc(seed_text).articles[3]
     assert last.title is None
-    assert "李军锋" in last.display_title()
+    assert display_title(last.title, last.author, "page.txt") == "李军锋文（无标题）"
 
 
 # -- bylines and titles ------------------------------------------------------------------------
