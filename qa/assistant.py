@@ -39,7 +39,6 @@ class Window:
     """One sentence, or two adjacent ones, of a retrieved paragraph, with its evidence."""
 
     para: int
-    previous_row: int  # the sentence before (== row when there is none)
     row: int  # sentence row in the index
     previous_start: int  # offset of the sentence before, -1 when there is none
     start: int  # offsets of the sentence in the paragraph text
@@ -213,8 +212,7 @@ class Assistant:
                     "typed": has_typed_answer(q, norm),
                 }
                 score = sum(weights.get(f, 0.0) * v for f, v in features.items())
-                first = row - 1 if previous_start >= 0 else row
-                out.append(Window(hit.para, first, row, previous_start, s.start, s.end, features, score))
+                out.append(Window(hit.para, row, previous_start, s.start, s.end, features, score))
                 previous, previous_start = words, s.start
         out.sort(key=lambda w: -w.score)
         return out

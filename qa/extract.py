@@ -48,7 +48,6 @@ jieba.setLogLevel(60)  # jieba logs its dictionary loading at INFO
 class Span:
     start: int
     end: int
-    aligned: bool  # both sides of the question word were found in the sentence
 
 
 def normalized_with_map(text: str) -> tuple[str, list[int]]:
@@ -123,17 +122,16 @@ def answer_span(question: Question, sentence: str) -> Span:
     """The short answer's offsets in ``sentence`` (the whole sentence when nothing better)."""
     norm, where = normalized_with_map(sentence)
     if not norm:
-        return Span(0, len(sentence), False)
+        return Span(0, len(sentence))
     span = _align(question, norm)
     if span is None and question.form in (Form.QUANTITY, Form.TIME, Form.PERSON, Form.PLACE):
         span = _typed_candidate(question, norm, 0, len(norm))
     if span is None:
-        return Span(0, len(sentence), False)
-    start, end, aligned = span
-    start, end = _trim(norm, start, end)
+        return Span(0, len(sentence))
+    start, end = _trim(norm, *span)
     if end <= start:
-        return Span(0, len(sentence), False)
-    return Span(where[start], where[end - 1] + 1, aligned)
+        return Span(0, len(sentence))
+    return Span(where[start], where[end - 1] + 1)
 
 
 def has_typed_answer(question: Question, norm: str) -> float:
@@ -164,8 +162,7 @@ def alignment(question: Question, norm: str) -> float:
     right = question.right.strip(CLAUSE_MARKS + " ")
     if not question.wh or not (left or right):
         return 0.0
-    right_at = _longest_head_in(right, norm) if right else None
-    left_at = _longest_tail_in(left, norm, right_at[0] if right_at else None) if left else None
+    left_at, right_at = _anchors(left, right, norm)
     wanted = min(len(left), ALIGN_FULL) + min(len(right), ALIGN_FULL)
     matched = 0.0
     for found in (left_at, right_at):
@@ -182,15 +179,22 @@ def alignment(question: Question, norm: str) -> float:
     return max(0.0, matched / wanted) * (1.0 if gap_ok else 0.5)
 
 
-def _align(q: Question, norm: str) -> tuple[int, int, bool] | None:
+def _anchors(
+    left: str, right: str, norm: str
+) -> tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]:
+    """Where the question's words before and after its question word occur in ``norm`` (the
+    words after are placed first, so the words before must end ahead of them)."""
+    right_at = _longest_head_in(right, norm) if right.strip(CLAUSE_MARKS) else None
+    left_at = (
+        _longest_tail_in(left, norm, right_at[0] if right_at else None) if left.strip(CLAUSE_MARKS) else None
+    )
+    return left_at, right_at
+
+
+def _align(q: Question, norm: str) -> tuple[int, int] | None:
     """Offsets of the answer in ``norm`` by aligning the question's words around its question
     word; None when neither side aligns."""
-    right_at = _longest_head_in(q.right, norm) if q.right.strip(CLAUSE_MARKS) else None
-    left_at = (
-        _longest_tail_in(q.left, norm, right_at[0] if right_at else None)
-        if q.left.strip(CLAUSE_MARKS)
-        else None
-    )
+    left_at, right_at = _anchors(q.left, q.right, norm)
     # Why/how answers and definitions run on over clauses; the others end at the clause.
     marks = SENTENCE_MARKS if q.form is Form.CLAUSE or q.definition else BREAKS
     if left_at and right_at and 0 < right_at[0] - left_at[1] <= MAX_GAP:
@@ -201,21 +205,21 @@ def _align(q: Question, norm: str) -> tuple[int, int, bool] | None:
             and q.right.startswith(m.group().strip())
         ):
             end = m.end()  # "多少分钟" -> keep the unit: "4分钟"
-        return start, end, True
+        return start, end
     if left_at and not right_at:
         start = left_at[1]
         end = _clause_end(norm, start, marks)
         typed = _typed_candidate(q, norm, start, end)
         if typed and q.form in (Form.QUANTITY, Form.TIME) and typed[0] - start <= 2:
             return typed
-        return start, end, False
+        return start, end
     if right_at and not left_at:
         end = right_at[0]
         start = _clause_start(norm, end, marks)
         typed = _typed_candidate(q, norm, start, end, last=True)
         if typed and q.form in (Form.QUANTITY, Form.TIME) and end - typed[1] <= 2:
             return typed
-        return start, end, False
+        return start, end
     return None
 
 
@@ -227,9 +231,7 @@ _FORM_TAGS = {
 }
 
 
-def _typed_candidate(
-    q: Question, norm: str, lo: int, hi: int, last: bool = False
-) -> tuple[int, int, bool] | None:
+def _typed_candidate(q: Question, norm: str, lo: int, hi: int, last: bool = False) -> tuple[int, int] | None:
     """A span of the asked form inside norm[lo:hi]: the first (or ``last``) one."""
     if hi <= lo:
         return None
@@ -242,8 +244,7 @@ def _typed_candidate(
         found = _tagged(norm, lo, hi, _FORM_TAGS[q.form])
     if not found:
         return None
-    start, end = found[-1] if last else found[0]
-    return start, end, False
+    return found[-1] if last else found[0]
 
 
 def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[int, int]]:
