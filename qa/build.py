@@ -12,7 +12,6 @@ import logging
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,15 @@ from qa.chunk import CHUNKER
 from qa.corpus import SpanRecord, flatten
 from qa.encoders import Encoder, encoder_name, get_encoder
 from qa.errors import QAError
-from qa.index import Index, read_manifest, save_build, verify_artefacts, write_manifest
+from qa.index import (
+    Index,
+    new_build_id,
+    read_manifest,
+    remove_stale_builds,
+    save_build,
+    verify_artefacts,
+    write_manifest,
+)
 from qa.ingest import Skipped, ingest, iter_files
 from qa.normalize import NORMALISER
 from qa.records import Document
@@ -200,7 +207,7 @@ def build_from_documents(
     old_vectors: dict[str, np.ndarray] = {}
     if old is not None:
         old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
-        old_vectors.update({r.hash: v for r, v in zip(old.sentences, old.sentence_vectors, strict=True)})
+        old_vectors.update({r.hash: v for r, v in zip(old.sentence_table, old.sentence_vectors, strict=True)})
 
     loaded: list[Encoder] = [encoder] if encoder is not None else []
 
@@ -239,7 +246,7 @@ def build_from_documents(
     tokens = [tokenize(t, userdict) for t in passage_texts]
     bm25.index(tokens or [[]], show_progress=False)
 
-    build_id = f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    build_id = new_build_id()
     tmp = index_dir / f".tmp-{build_id}"
     report = BuildReport(
         documents=len(documents),
@@ -286,19 +293,9 @@ def build_from_documents(
         "artefacts": artefacts,
     }
     write_manifest(index_dir, manifest)
-    _remove_stale_builds(index_dir, keep=build_id)
+    remove_stale_builds(index_dir, keep=build_id)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _remove_stale_builds(index_dir: Path, keep: str) -> None:
-    for path in index_dir.iterdir():
-        if (
-            path.is_dir()
-            and path.name != keep
-            and (path.name.startswith("build-") or path.name.startswith(".tmp-build-"))
-        ):
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:

@@ -148,14 +148,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_json(overall, groups), ensure_ascii=False, indent=1))
     else:
-        print(f"{path.name} against {index_dir} ({assistant.index.encoder_name})")
+        print(f"{path.name} against {index_dir} ({assistant.store.encoder_name})")
         print(report.table(overall, groups))
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as f:
             for r in results:
                 f.write(json.dumps({"id": r.gold.id, **r.answer.to_dict()}, ensure_ascii=False) + "\n")
     if args.report:
-        paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in assistant.index.paragraphs}
+        paragraphs = {(s.doc, s.article, s.paragraph): s.text for r in results for s in r.answer.passages}
         page = report.html_report(f"qa eval · {path.name}", overall, groups, results, paragraphs)
         Path(args.report).write_text(page, encoding="utf-8")
         print(f"report: {args.report}", file=sys.stderr)

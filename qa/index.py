@@ -19,7 +19,12 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +33,9 @@ import faiss
 import numpy as np
 
 from qa.corpus import ParagraphRecord, SpanRecord
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.settings import FORMAT_VERSION
+from qa.store import Hit, PassageHit, SentenceRow, fuse
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at INFO
 MANIFEST = "manifest.json"
@@ -107,7 +113,12 @@ def verify_artefacts(index_dir: Path, manifest: dict[str, Any]) -> Path:
 
 
 class Index:
-    """A loaded, verified index. Read-only, so one instance serves many threads."""
+    """A loaded, verified local index (FAISS + bm25s): the default :class:`qa.store.Store`.
+
+    Paragraph keys are row numbers of the paragraph table. Reading is thread-safe; ``add`` and
+    ``delete_document`` write a new build and switch to it."""
+
+    backend = "local"
 
     def __init__(
         self,
@@ -119,20 +130,26 @@ class Index:
         sentence_vectors: np.ndarray,
         bm25: bm25s.BM25,
         dense: faiss.Index,
+        index_dir: Path | None = None,
     ) -> None:
         self.manifest = manifest
-        self.paragraphs = paragraphs
+        self.paragraph_table = paragraphs
         self.passages = passages
-        self.sentences = sentences
+        self.sentence_table = sentences
         self.passage_vectors = passage_vectors
         self.sentence_vectors = sentence_vectors
         self.bm25 = bm25
         self.dense = dense
+        self.index_dir = index_dir
         # Sentences are stored paragraph by paragraph: remember where each paragraph's run starts.
         self._sentence_runs: dict[int, tuple[int, int]] = {}
         for i, s in enumerate(sentences):
             first, _ = self._sentence_runs.get(s.para, (i, i))
             self._sentence_runs[s.para] = (first, i + 1)
+        indptr = np.asarray(bm25.scores["indptr"])
+        self._df = np.diff(indptr) if len(indptr) else np.zeros(0, dtype=np.int64)
+        self._pinyin: dict[str, list[str]] | None = None
+        self._lock = threading.Lock()
 
     @property
     def encoder_name(self) -> str:
@@ -140,19 +157,25 @@ class Index:
 
     def passage_text(self, i: int) -> str:
         p = self.passages[i]
-        return self.paragraphs[p.para].text[p.start : p.end]
+        return self.paragraph_table[p.para].text[p.start : p.end]
 
     def sentence_rows(self, para: int) -> range:
         first, end = self._sentence_runs.get(para, (0, 0))
         return range(first, end)
 
-    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    # -- the Store protocol -----------------------------------------------------------------------
+
+    def dense_search(self, query: np.ndarray, k: int) -> list[PassageHit]:
         if not self.passages:
             return []
         scores, ids = self.dense.search(query.reshape(1, -1).astype(np.float32), min(k, len(self.passages)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return [
+            PassageHit(int(i), self.passages[i].para, float(s))
+            for i, s in zip(ids[0], scores[0], strict=True)
+            if i >= 0
+        ]
 
-    def lexical_search(self, tokens: list[str], k: int) -> list[tuple[int, float]]:
+    def lexical_search(self, tokens: list[str], text: str, k: int) -> list[PassageHit]:
         ids = self.bm25.get_tokens_ids(tokens)
         if not ids or not self.passages:
             return []
@@ -160,14 +183,135 @@ class Index:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return [PassageHit(int(i), self.passages[i].para, float(scores[i])) for i in top if scores[i] > 0]
+
+    def hybrid_search(
+        self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int
+    ) -> list[Hit]:
+        return fuse([self.dense_search(query, k), self.lexical_search(tokens, text, k)], rrf_k)
+
+    def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]:
+        return {k: self.paragraph_table[k] for k in keys}
+
+    def sentences(self, para: int) -> tuple[list[SentenceRow], np.ndarray]:
+        rows = self.sentence_rows(para)
+        found = [SentenceRow(r, self.sentence_table[r].start, self.sentence_table[r].end) for r in rows]
+        return found, self.sentence_vectors[rows.start : rows.stop]
+
+    def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
+        vocab = self.bm25.vocab_dict
+        return len(self.passages), {t: int(self._df[vocab[t]]) for t in tokens if t in vocab}
+
+    def words_by_pinyin(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        with self._lock:
+            if self._pinyin is None:
+                table: dict[str, list[str]] = {}
+                for word in self.bm25.vocab_dict:
+                    if is_han_word(word):
+                        table.setdefault(pinyin_key(word), []).append(word)
+                self._pinyin = table
+        return {k: self._pinyin[k] for k in keys if k in self._pinyin}
+
+    def userdict(self) -> Path | None:
+        root = Path(self.manifest["corpus"]["root"])
+        path = (root if root.is_dir() else root.parent) / "userdict.txt"
+        return path if path.is_file() else None
 
     def describe(self) -> dict[str, Any]:
         return {
             "backend": "local (faiss + bm25s)",
+            "path": str(self.index_dir) if self.index_dir else None,
             **self.manifest["counts"],
             "encoder": self.manifest["encoder"],
         }
+
+    def add(
+        self,
+        paragraphs: list[ParagraphRecord],
+        passages: list[SpanRecord],
+        sentences: list[SpanRecord],
+        passage_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        base = len(self.paragraph_table)
+
+        def moved(rows: list[SpanRecord]) -> list[SpanRecord]:
+            return [SpanRecord(r.para + base, r.start, r.end, r.hash) for r in rows]
+
+        self._rewrite(
+            self.paragraph_table + paragraphs,
+            self.passages + moved(passages),
+            self.sentence_table + moved(sentences),
+            np.vstack([self.passage_vectors, passage_vectors]),
+            np.vstack([self.sentence_vectors, sentence_vectors]),
+            changed={p.doc for p in paragraphs},
+        )
+
+    def delete_document(self, doc: str) -> int:
+        keep = [i for i, p in enumerate(self.paragraph_table) if p.doc != doc]
+        removed = len(self.paragraph_table) - len(keep)
+        if removed:
+            row = {old: new for new, old in enumerate(keep)}
+            passages = [i for i, r in enumerate(self.passages) if r.para in row]
+            sentences = [i for i, r in enumerate(self.sentence_table) if r.para in row]
+            self._rewrite(
+                [self.paragraph_table[i] for i in keep],
+                [replace(self.passages[i], para=row[self.passages[i].para]) for i in passages],
+                [replace(self.sentence_table[i], para=row[self.sentence_table[i].para]) for i in sentences],
+                self.passage_vectors[passages],
+                self.sentence_vectors[sentences],
+                changed={doc},
+            )
+        return removed
+
+    def _rewrite(
+        self,
+        paragraphs: list[ParagraphRecord],
+        passages: list[SpanRecord],
+        sentences: list[SpanRecord],
+        passage_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+        changed: set[str],
+    ) -> None:
+        """Write these rows as a new build of this index's folder and switch to it. The changed
+        documents leave the recorded corpus fingerprint, so the next ``qa index`` of the corpus
+        folder brings the index back in line with the files (reusing every vector)."""
+        from qa.tokenize import tokenize
+
+        if self.index_dir is None:
+            raise QAError("this index was not loaded from a folder; it cannot be written")
+        userdict = self.userdict()
+        texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(t, userdict) for t in texts] or [[]], show_progress=False)
+        build_id = new_build_id()
+        tmp = self.index_dir / f".tmp-{build_id}"
+        try:
+            artefacts = save_build(
+                tmp, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25,
+                self.manifest["settings"],
+            )
+            tmp.rename(self.index_dir / build_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        manifest = dict(self.manifest)
+        files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
+        manifest["corpus"] = {**manifest["corpus"], "files": files}
+        manifest["build"] = build_id
+        manifest["artefacts"] = artefacts
+        manifest["counts"] = {
+            "documents": len({p.doc for p in paragraphs}),
+            "articles": len({(p.doc, p.article) for p in paragraphs}),
+            "paragraphs": len(paragraphs),
+            "passages": len(passages),
+            "sentences": len(sentences),
+        }
+        write_manifest(self.index_dir, manifest)
+        remove_stale_builds(self.index_dir, keep=build_id)
+        fresh = Index.load(self.index_dir)
+        with self._lock:
+            self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_lock"})
 
     @classmethod
     def load(cls, index_dir: Path | str, encoder_name: str | None = None) -> Index:
@@ -204,7 +348,9 @@ class Index:
                 )
         else:
             dense = make_dense_index(passage_vectors, manifest["settings"])
-        return cls(manifest, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, dense)
+        return cls(
+            manifest, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, dense, index_dir
+        )
 
 
 def make_dense_index(vectors: np.ndarray, settings: dict[str, Any]) -> faiss.Index:
@@ -264,3 +410,28 @@ def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
     with tmp.open("rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, index_dir / MANIFEST)
+
+
+def new_build_id() -> str:
+    return f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+
+def remove_stale_builds(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if (
+            path.is_dir()
+            and path.name != keep
+            and (path.name.startswith("build-") or path.name.startswith(".tmp-build-"))
+        ):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def is_han_word(word: str) -> bool:
+    return len(word) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def pinyin_key(word: str) -> str:
+    """Toneless pinyin run together: 重庆 -> "chongqing"."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(word))

@@ -49,17 +49,18 @@ def load(path: Path, index: str | None) -> tuple[Assistant, list[GoldQuestion]]:
 def collect(assistant: Assistant, questions: list[GoldQuestion]):
     """Per question: (feature matrix, positive mask, gold-removed matrix, oov share)."""
     rows = []
+    table = assistant.store.paragraph_table
     for g in questions:
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
         tokens = tokenize(q.text, assistant._userdict)
         hits = retrieve(
-            assistant.index, qvec, tokens, assistant.settings.candidates, assistant.settings.rrf_k
+            assistant.store, qvec, tokens, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
         )
-        oov = assistant.oov_share(tokens)
-        windows = assistant.windows(q, qvec, tokens, hits[:PARAGRAPHS_CONSIDERED])
-        place = lambda w: (lambda p: (p.doc, p.article, p.paragraph))(assistant.index.paragraphs[w.para])  # noqa: E731
-        text = lambda w: assistant.index.paragraphs[w.para].text[w.start : w.end]  # noqa: E731
+        idf, oov = assistant.idf(tokens)
+        windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], dict(enumerate(table)))
+        place = lambda w: (lambda p: (p.doc, p.article, p.paragraph))(table[w.para])  # noqa: E731
+        text = lambda w: table[w.para].text[w.start : w.end]  # noqa: E731
         # a sentence is a positive when it holds a gold answer in the gold paragraph
         pos = np.array(
             [
@@ -75,8 +76,10 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]):
             # The same question against the corpus without its gold document: words only that
             # document used become unknown, as they are for a question the documents do not answer.
             gold_doc = g.gold_place[0]
-            others = [h for h in hits if assistant.index.paragraphs[h.para].doc != gold_doc]
-            removed = _matrix(assistant.windows(q, qvec, tokens, others[:PARAGRAPHS_CONSIDERED]))
+            others = [h for h in hits if table[h.para].doc != gold_doc]
+            removed = _matrix(
+                assistant.windows(q, qvec, idf, others[:PARAGRAPHS_CONSIDERED], dict(enumerate(table)))
+            )
             removed_oov = _oov_without(assistant, tokens, gold_doc)
         rows.append(
             (matrix, pos, (removed, removed_oov) if removed is not None else None, oov, bool(g.answers))
@@ -86,15 +89,15 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]):
 
 def _oov_without(assistant: Assistant, tokens: list[str], doc: str) -> float:
     """Share of the question's IDF mass in words no passage outside ``doc`` contains."""
-    index = assistant.index
-    idf = assistant._idf(tokens)
+    index = assistant.store
+    idf, _ = assistant.idf(tokens)
     total = sum(idf.values())
     indptr, indices = index.bm25.scores["indptr"], index.bm25.scores["indices"]
     unknown = 0.0
     for token, weight in idf.items():
         tid = index.bm25.vocab_dict.get(token)
         passages = indices[indptr[tid] : indptr[tid + 1]] if tid is not None else []
-        if all(index.paragraphs[index.passages[int(p)].para].doc == doc for p in passages):
+        if all(index.paragraph_table[index.passages[int(p)].para].doc == doc for p in passages):
             unknown += weight
     return unknown / total if total else 1.0
 
@@ -170,7 +173,7 @@ def main() -> int:
         assistant, questions = load(
             Path(path), (args.index or [None] * len(args.questions))[n] if args.index else None
         )
-        assistant = Assistant(assistant.index, assistant.encoder, replace(Settings()))
+        assistant = Assistant(assistant.store, assistant.encoder, replace(Settings()))
         part = collect(assistant, questions)
         print(
             f"{path}: {len(questions)} questions, {sum(r[1].any() for r in part)} with a positive window",

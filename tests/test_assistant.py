@@ -16,7 +16,7 @@ def _check_invariants(assistant, answer):
     c = answer.citations[0]
     paragraph = next(
         p
-        for p in assistant.index.paragraphs
+        for p in assistant.store.paragraph_table
         if (p.doc, p.article, p.paragraph) == (c.doc, c.article, c.paragraph)
     )
     assert paragraph.text[c.start : c.end] == c.quote == answer.answer

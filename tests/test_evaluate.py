@@ -126,7 +126,7 @@ def test_html_report_renders_plots_and_failures_in_a_browser(fake_assistant, tmp
     ]
     results = evaluate.run(fake_assistant, read_jsonl_questions(_write(tmp_path, rows)))
     overall, groups = evaluate.score(results), evaluate.by_type(results)
-    paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in fake_assistant.index.paragraphs}
+    paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in fake_assistant.store.paragraph_table}
     out = tmp_path / "report.html"
     out.write_text(report.html_report("test report", overall, groups, results, paragraphs), encoding="utf-8")
     assert "不存在的答案&lt;b&gt;" in out.read_text(encoding="utf-8")

@@ -32,11 +32,12 @@ def test_build_then_load_gives_the_same_search_results(tiny_corpus, tmp_path):
     assert (report.documents, report.articles, report.paragraphs) == (3, 3, 7)
     index = Index.load(tmp_path / "ix")
     query = encoder.encode_queries(["重庆的火锅"])[0]
-    assert index.dense_search(query, 3)[0][0] == index.dense_search(query, 3)[0][0]
-    top = index.dense_search(query, 1)[0][0]
-    assert "火锅" in index.passage_text(top)
-    lexical = index.lexical_search(tokenize("浦东新区"), 3)
-    assert "浦东新区" in index.passage_text(lexical[0][0])
+    assert index.dense_search(query, 3)[0] == index.dense_search(query, 3)[0]
+    top = index.dense_search(query, 1)[0]
+    assert "火锅" in index.passage_text(top.passage)
+    assert index.passages[top.passage].para == top.para
+    lexical = index.lexical_search(tokenize("浦东新区"), "浦东新区", 3)
+    assert "浦东新区" in index.passage_text(lexical[0].passage)
     again = Index.load(tmp_path / "ix")
     assert np.array_equal(again.passage_vectors, index.passage_vectors)
     assert [p.to_dict() for p in again.passages] == [p.to_dict() for p in index.passages]
@@ -58,7 +59,7 @@ def test_editing_one_paragraph_re_embeds_only_its_passage_and_sentences(tiny_cor
     # The edited paragraph is one sentence: one passage text, reused for its sentence.
     assert encoder.encoded == ["重庆有3200万人口。"]
     assert report.embedded_passages == 1 and report.embedded_sentences == 0
-    assert any("3200万" in p.text for p in Index.load(tmp_path / "ix").paragraphs)
+    assert any("3200万" in p.text for p in Index.load(tmp_path / "ix").paragraph_table)
 
 
 def test_deleted_documents_drop_out(tiny_corpus, tmp_path):
@@ -67,7 +68,7 @@ def test_deleted_documents_drop_out(tiny_corpus, tmp_path):
     encoder = FakeEncoder()
     build_index(tiny_corpus, tmp_path / "ix", encoder=encoder)
     assert encoder.encoded == []
-    assert {p.doc for p in Index.load(tmp_path / "ix").paragraphs} == {"重庆.txt", "成都.md"}
+    assert {p.doc for p in Index.load(tmp_path / "ix").paragraph_table} == {"重庆.txt", "成都.md"}
 
 
 def test_rebuild_re_embeds_everything(tiny_corpus, tmp_path):
@@ -153,7 +154,7 @@ def test_a_build_killed_midway_leaves_the_previous_index_loadable(fake_index, ti
     proc.wait(timeout=10)
     after = Index.load(fake_index)
     assert after.manifest["build"] == before.manifest["build"]
-    assert [p.to_dict() for p in after.paragraphs] == [p.to_dict() for p in before.paragraphs]
+    assert [p.to_dict() for p in after.paragraph_table] == [p.to_dict() for p in before.paragraph_table]
 
 
 def test_hnsw_option_builds_and_finds_the_same_top_passage(tiny_corpus, tmp_path):
@@ -164,7 +165,7 @@ def test_hnsw_option_builds_and_finds_the_same_top_passage(tiny_corpus, tmp_path
     build_index(tiny_corpus, tmp_path / "flat", encoder=encoder)
     query = encoder.encode_queries(["成都的大熊猫"])[0]
     hnsw, flat = Index.load(tmp_path / "hnsw"), Index.load(tmp_path / "flat")
-    assert hnsw.dense_search(query, 1)[0][0] == flat.dense_search(query, 1)[0][0]
+    assert hnsw.dense_search(query, 1)[0].passage == flat.dense_search(query, 1)[0].passage
 
 
 def test_userdict_beside_the_corpus_is_used(tmp_path):
