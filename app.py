@@ -1,4 +1,5 @@
-"""Start the chat app: python app.py [--index DIR] [--corpus DIR] [--share] [--host H] [--port P].
+"""Start the chat app: python app.py [--index DIR] [--corpus DIR] [--share] [--host H] [--port P]
+[--backend milvus --milvus-uri URI --collection NAME].
 
 Loads the index (building it from the corpus, with progress, when it is missing or stale) and
 serves the Gradio app. This file only translates flags; the app lives in qa/webapp.py.
@@ -12,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from qa import backends
 from qa.assistant import Assistant
 from qa.build import build_index, is_current
 from qa.errors import QAError
@@ -36,13 +38,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    backends.add_arguments(parser)
     args = parser.parse_args(argv)
     index, corpus = Path(args.index), Path(args.corpus)
     try:
-        if corpus.exists() and not is_current(index, corpus, Settings()):
-            print(f"building the index from {corpus} into {index} …", flush=True)
-            print(build_index(corpus, index, show_progress=True).summary(), flush=True)
-        assistant = Assistant.load(index)
+        if args.backend == "milvus":
+            if corpus.exists():  # incremental: files already in the collection are skipped
+                report = backends.index_milvus(args, corpus, Settings())
+                print(f"{args.milvus_uri} [{args.collection}]: {report.summary()}", flush=True)
+            assistant = Assistant.load(store=backends.open_milvus(args))
+        else:
+            if corpus.exists() and not is_current(index, corpus, Settings()):
+                print(f"building the index from {corpus} into {index} …", flush=True)
+                print(build_index(corpus, index, show_progress=True).summary(), flush=True)
+            assistant = Assistant.load(index)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -197,8 +197,9 @@ class Assistant:
         top_score = hits[0].score if hits and hits[0].score else 1.0
         weights = self.settings.weights
         out: list[Window] = []
+        sentences = self.store.sentences([h.para for h in hits])
         for hit in hits:
-            rows, vectors = self.store.sentences(hit.para)
+            rows, vectors = sentences[hit.para]
             if not rows:
                 continue
             text = paras[hit.para].text

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from qa.encoders import encoder_name
 from qa.errors import QAError
 from qa.settings import Settings
 
@@ -71,17 +72,64 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    from qa import backends
     from qa.build import build_index
 
     show = not args.quiet and not os.environ.get("CI")
-    report = build_index(
-        Path(args.corpus), Path(args.index), _settings(args), rebuild=args.rebuild, show_progress=show
-    )
+    if args.workers < 1:
+        raise QAError("--workers must be at least 1")
+    if args.backend == "milvus":
+
+        def progress(line: str) -> None:
+            if show:
+                print(line, file=sys.stderr, flush=True)
+
+        report = backends.index_milvus(
+            args, Path(args.corpus), _settings(args), args.shard, args.workers, args.rebuild, progress
+        )
+        for skip in report.skipped:
+            print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
+        if not args.quiet or not report.up_to_date:
+            held = backends.open_milvus(args).describe()
+            state = "up to date" if report.up_to_date else "updated"
+            print(
+                f"{args.milvus_uri} [{args.collection}] shard {args.shard}: {state}; the collection holds "
+                f"{held['documents']} documents, {held['paragraphs']} paragraphs, {held['passages']} passages, "
+                f"{held['sentences']} sentences; this run embedded {report.embedded_passages} passages and "
+                f"{report.embedded_sentences} sentences in {report.seconds:.1f} s"
+            )
+        return 0
+    else:
+        if args.shard != "0/1":
+            raise QAError("--shard needs --backend milvus (a local index is one folder on one machine)")
+        encoder = backends.LazyEncoder(_settings(args), args.workers) if args.workers > 1 else None
+        try:
+            report = build_index(
+                Path(args.corpus),
+                Path(args.index),
+                _settings(args),
+                encoder=encoder() if encoder else None,
+                rebuild=args.rebuild,
+                show_progress=show,
+            )
+        finally:
+            if encoder:
+                encoder.close()
+        where = args.index
     for skip in report.skipped:
         print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
     if not args.quiet or not report.up_to_date:
-        print(f"{args.index}: {report.summary()}")
+        print(f"{where}: {report.summary()}")
     return 0
+
+
+def _load_assistant(args: argparse.Namespace, index: Path | str, settings: Settings) -> Any:
+    from qa import backends
+    from qa.assistant import Assistant
+
+    if args.backend == "milvus":
+        return Assistant.load(settings=settings, store=backends.open_milvus(args))
+    return Assistant.load(index, settings)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -90,7 +138,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     if bool(args.question) == bool(args.file):
         raise QAError("give a question or --file QUESTIONS.jsonl (not both)")
-    assistant = Assistant.load(args.index, _settings(args))
+    assistant: Assistant = _load_assistant(args, args.index, _settings(args))
     if args.question:
         answer = assistant.ask(args.question, args.top_k)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer))
@@ -117,7 +165,6 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 def _cmd_eval(args: argparse.Namespace) -> int:
     import hashlib
 
-    from qa import evaluate, report
     from qa.assistant import Assistant
     from qa.build import build_from_documents, build_index, is_current_files
     from qa.questions import is_squad, read_jsonl_questions, read_squad
@@ -127,6 +174,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         raise QAError(f"{path}: no such question file")
     settings = _settings(args)
     show = not os.environ.get("CI") and not args.json
+    if args.backend == "milvus":
+        return _eval_milvus(args, path, settings, show)
     if is_squad(path):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         index_dir = Path(args.index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
@@ -143,12 +192,68 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if not questions:
         raise QAError(f"{path}: no questions")
     assistant = Assistant.load(index_dir, settings)
+    return _report(args, path, str(index_dir), assistant, questions)
+
+
+def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show: bool) -> int:
+    """Evaluate against a Milvus collection: for a SQuAD file, one of its own (filled once,
+    then reused); for a JSONL set, ``--collection`` (filled from ``--corpus`` first if given)."""
+    import hashlib
+    import re
+
+    from qa import backends
+    from qa.assistant import Assistant
+    from qa.feed import feed, feed_documents
+    from qa.milvus import MilvusStore
+    from qa.questions import is_squad, read_jsonl_questions, read_squad
+
+    encoder = backends.LazyEncoder(settings)
+    name = args.collection
+
+    def create(name: str, root: str) -> MilvusStore:
+        return MilvusStore.create(
+            args.milvus_uri,
+            name,
+            encoder_name(settings.encoder),
+            encoder.dim,
+            settings,
+            root,
+            args.milvus_token,
+        )
+
+    if is_squad(path):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        name = "eval_" + re.sub(r"\W", "_", path.stem, flags=re.ASCII) + "_" + digest[:12]
+        documents, questions = read_squad(path)
+        store = create(name, str(path))
+        if show:
+            print(
+                f"indexing {len(documents)} documents from {path.name} into Milvus [{name}] …",
+                file=sys.stderr,
+            )
+        feed_documents(store, documents, settings, encoder)
+    else:
+        questions = read_jsonl_questions(path)
+        if args.corpus:
+            store = create(name, args.corpus)
+            feed(store, Path(args.corpus), settings, encoder)
+        else:
+            store = backends.open_milvus(args)
+    if not questions:
+        raise QAError(f"{path}: no questions")
+    assistant = Assistant.load(settings=settings, store=store)
+    return _report(args, path, f"{args.milvus_uri} [{name}]", assistant, questions)
+
+
+def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, questions: list[Any]) -> int:
+    from qa import evaluate, report
+
     results = evaluate.run(assistant, questions)
     overall, groups = evaluate.score(results), evaluate.by_type(results)
     if args.json:
         print(json.dumps(report.as_json(overall, groups), ensure_ascii=False, indent=1))
     else:
-        print(f"{path.name} against {index_dir} ({assistant.store.encoder_name})")
+        print(f"{path.name} against {where} ({assistant.store.encoder_name})")
         print(report.table(overall, groups))
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as f:
@@ -163,6 +268,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from qa import backends
+
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions of Chinese documents; get quoted, cited answers."
     )
@@ -183,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
     p.add_argument("--quiet", action="store_true", help="no progress bar; print only when something changed")
+    p.add_argument("--workers", type=int, default=1, help="encode with N processes (default 1)")
+    p.add_argument(
+        "--shard", default="0/1", help="i/n: index only the files whose hash falls in shard i of n (Milvus)"
+    )
+    backends.add_arguments(p)
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with a quoted, cited sentence")
@@ -191,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
     p.add_argument("--top-k", type=int, default=None, help="passages to list (default 5)")
     p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
+    backends.add_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
     p = sub.add_parser("eval", help="score answers against a question set")
@@ -201,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--report", help="write a self-contained HTML report here")
     p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
+    backends.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
     return parser
 

