@@ -152,18 +152,26 @@ UNITS: dict[tuple[Form, Sides], tuple[Unit, float]] = {
     (Form.ENTITY, Sides.BOTH): (Unit.CLAUSE, 0.4),
     **{(Form.CLAUSE, sides): (Unit.SENTENCE, ALWAYS) for sides in (Sides.BOTH, *_ONE_SIDED)},
     (Form.OTHER, Sides.BEFORE): (Unit.SENTENCE, ALWAYS),
-    **{(Form.QUANTITY, sides): (Unit.CLAUSE, 0.4) for sides in (Sides.BOTH, *_ONE_SIDED)},
-    **{(Form.TIME, sides): (Unit.CLAUSE, 0.6) for sides in (Sides.BOTH, Sides.BEFORE, Sides.BEFORE_ONLY)},
+    (Form.QUANTITY, Sides.BOTH): (Unit.CLAUSE, 0.4),
+    (Form.QUANTITY, Sides.BEFORE): (Unit.CLAUSE, 0.4),
+    (Form.TIME, Sides.BEFORE): (Unit.CLAUSE, 0.6),
     (Form.PLACE, Sides.BEFORE): (Unit.CLAUSE, 0.2),
     (Form.PLACE, Sides.BEFORE_ONLY): (Unit.SENTENCE, 0.6),
 }
-MAX_UNIT = {Unit.GAP: 0, Unit.CLAUSE: 40, Unit.SENTENCE: 60}  # longer units fall back a step
+MAX_UNIT = {Unit.GAP: 0, Unit.CLAUSE: 40, Unit.SENTENCE: 60}  # longer units fall back
+FALLBACK = {Unit.SENTENCE: Unit.GAP, Unit.CLAUSE: Unit.GAP}
 
 
 def _widen(q: Question, norm: str, start: int, end: int, sides: Sides, firm: float) -> tuple[int, int]:
     """Widen norm[start:end] to the clause or the sentence around it where :data:`UNITS` says so
     and that unit is short enough (else the next smaller unit)."""
     unit, below = UNITS.get((q.form, sides), (Unit.GAP, 0.0))
+    if (
+        q.definition
+        and sides is Sides.BEFORE
+        and not any(_is_break(q.left, i, BREAKS) for i in range(len(q.left)))
+    ):
+        unit, below = Unit.SENTENCE, ALWAYS  # "X是什么": the sentence that defines X
     if firm >= below:
         return start, end
     for wider, marks in ((Unit.SENTENCE, SENTENCE_MARKS), (Unit.CLAUSE, BREAKS)):
@@ -171,7 +179,7 @@ def _widen(q: Question, norm: str, start: int, end: int, sides: Sides, firm: flo
             lo, hi = _trim(norm, _clause_start(norm, start + 1, marks), _clause_end(norm, end - 1, marks))
             if lo <= start and end <= hi and hi - lo <= MAX_UNIT[wider]:
                 return lo, hi
-            unit = Unit.CLAUSE
+            unit = FALLBACK[unit]
     return start, end
 
 
@@ -271,6 +279,8 @@ def _align(q: Question, norm: str) -> tuple[int, int, Sides, float] | None:
             end = m.end()  # "多少分钟" -> keep the unit: "4分钟"
         elif q.form is Form.ENTITY and (head := _head_noun(q.right)) and norm.startswith(head, end):
             end += len(head)  # "什么长效机制" -> the answer names its kind: "“回头看”长效机制"
+        elif q.form is Form.TIME:
+            start, end = _dates_in(norm, start, end)
         return start, end, Sides.BOTH, firm
     if left_at and not right_at:
         asked_after = len(q.right.strip(CLAUSE_MARKS + " ")) >= MIN_CONTEXT
@@ -289,6 +299,27 @@ def _align(q: Question, norm: str) -> tuple[int, int, Sides, float] | None:
             return typed[0], typed[1], Sides.AFTER_ONLY, firm
         return start, end, Sides.AFTER_ONLY, firm
     return None
+
+
+_TIME_SUFFIX = re.compile(r"(?:初|底|末|中|前后|左右|以来|以后|之后|后|前)?")
+
+
+def _dates_in(norm: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow a gap to the dates in it: from the first to the last date of its last clause that
+    has one, with a following 初/底/前后…; the gap itself when it holds no date."""
+    dates = [
+        m.span()
+        for m in _TIME.finditer(norm, start, end)
+        if m.end() > m.start() and any(ch.isdigit() or ch in "一二三四五六七八九十" for ch in m.group())
+    ]
+    if not dates:
+        return start, end
+    lo, hi = dates[-1]
+    clause = _clause_start(norm, lo + 1)
+    lo = min(a for a, _ in dates if a >= clause)
+    if (m := _TIME_SUFFIX.match(norm, hi, end)) is not None:
+        hi = m.end()
+    return lo, hi
 
 
 _NOUN_TAGS = ("n", "ng", "nz", "nt", "nr", "ns")

@@ -38,13 +38,24 @@ def test_a_paraphrased_question_is_answered_by_the_sentence():
     assert _short("这座寺庙有什么特别之处？", sentence) == "寺庙的大殿全部采用木榫结构，没有使用一根铁钉"
 
 
-def test_an_over_long_sentence_falls_back_to_the_clause():
+def test_an_over_long_sentence_keeps_the_gap():
     sentence = (
         "寺庙的大殿全部采用木榫结构，没有使用一根铁钉，据说是清代一位姓陈的木匠带领村民"
         "花了整整十二年的时间才陆续修建完成的，至今保存完好。"
     )
     assert len(sentence) > MAX_UNIT[Unit.SENTENCE]
-    assert _short("这座寺庙有什么特别之处？", sentence) == "寺庙的大殿全部采用木榫结构"
+    assert _short("这座寺庙有什么特别之处？", sentence) == "的大殿全部采用木榫结构"
+
+
+@pytest.mark.parametrize("question", ["什么是木榫结构？", "木榫结构是什么？"])
+def test_a_definition_question_is_answered_by_the_defining_sentence(question):
+    sentence = "木榫结构是一种不用钉子、靠构件互相咬合的传统木工做法。"
+    assert _short(question, sentence) == "木榫结构是一种不用钉子、靠构件互相咬合的传统木工做法"
+
+
+def test_a_time_question_gets_the_date_out_of_a_long_gap():
+    sentence = "该站经过多年规划，在1998年动工，2003年初启用。"
+    assert _short("该站是何时启用的？", sentence) == "2003年初"
 
 
 @pytest.mark.parametrize(
