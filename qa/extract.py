@@ -33,7 +33,8 @@ MAX_GAP = 60
 LIST_JOINERS = ("、", "和", "及", "以及", "与", "或")
 MIN_CONTEXT = 2
 _UNITS = (
-    r"(?:分钟|小时|公里|千米|平方公里|平方米|公顷|公斤|千克|亩|[个名位人次年月日天号岁元万亿千百十倍米里斤吨度座所家项条支种部件辆架艘层届场章集期%％]"
+    r"(?:分钟|小时|公里|千米|平方公里|平方米|公顷|公斤|千克|公尺|公分|英里|英尺|亩"
+    r"|[个名位人次年月日天号岁元万亿千百十倍米里斤吨度座所家项条支种类部件辆架艘层届场章集期册股首本张只头匹间块枚颗处片根份篇门栋%％]"
     r"|km|cm|mm|kg|mw|kw|m|g|t|hz)"
 )
 _QUANTITY_TAIL = re.compile(r"(?:[0-9.]*\s*)?" + _UNITS)
@@ -271,6 +272,8 @@ def _align(q: Question, norm: str) -> tuple[int, int, Sides, float] | None:
     marks = SENTENCE_MARKS if q.form is Form.CLAUSE or q.definition else BREAKS
     if left_at and right_at and 0 < right_at[0] - left_at[1] <= MAX_GAP:
         start, end = left_at[1], right_at[0]
+        if q.form is not Form.CLAUSE:
+            start = _last_clause(norm, start, end)
         if (
             q.form is Form.QUANTITY
             and (m := _QUANTITY_TAIL.match(norm, end))
@@ -335,6 +338,21 @@ def _head_noun(right: str) -> str:
             break
         head += word.word
     return head
+
+
+_OPENERS, _CLOSERS = "“「『《（(", "”」』》）)"
+
+
+def _last_clause(norm: str, start: int, end: int) -> int:
+    """Where the last clause of norm[start:end] starts: the words after the question word attach
+    to their own clause ("1974年生，日本喜剧演员" -> "日本"). A comma inside quotes does not count."""
+    clause = _clause_start(norm, end)
+    if clause <= start:
+        return start
+    tail = norm[clause:end]
+    if sum(tail.count(c) for c in _CLOSERS) > sum(tail.count(c) for c in _OPENERS):
+        return start
+    return clause
 
 
 def _firmness(*sides: tuple[str, tuple[int, int, int] | None]) -> float:

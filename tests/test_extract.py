@@ -59,6 +59,26 @@ def test_a_time_question_gets_the_date_out_of_a_long_gap():
 
 
 @pytest.mark.parametrize(
+    ("question", "sentence", "short"),
+    [
+        ("这些文物分为几类？", "馆内收藏的这些文物分为两类，即青铜器和陶器。", "两类"),
+        ("图书馆藏书量是多少？", "目前，图书馆藏书量为81.6万册。", "81.6万册"),
+    ],
+)
+def test_a_count_keeps_its_classifier(question, sentence, short):
+    assert _short(question, sentence) == short
+
+
+def test_the_words_after_the_question_word_attach_to_their_own_clause():
+    assert _short("王某是哪个国家的演员？", "王某（1974年2月22日生），日本演员。") == "日本"
+
+
+def test_a_comma_inside_quotes_does_not_cut_the_answer():
+    sentence = "要形成“抓生产促发展，抓发展保民生”的效应。"
+    assert _short("要形成什么样的效应？", sentence) == "抓生产促发展，抓发展保民生"
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "这座寺庙有什么特别之处？",
