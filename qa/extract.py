@@ -177,7 +177,8 @@ def _widen(q: Question, norm: str, start: int, end: int, sides: Sides, firm: flo
         return start, end
     for wider, marks in ((Unit.SENTENCE, SENTENCE_MARKS), (Unit.CLAUSE, BREAKS)):
         if unit is wider:
-            lo, hi = _trim(norm, _clause_start(norm, start + 1, marks), _clause_end(norm, end - 1, marks))
+            lo, hi = _clause_start(norm, start + 1, marks), _clause_end(norm, end - 1, marks)
+            lo, hi = _trim(norm, lo, hi, verb=False)
             if lo <= start and end <= hi and hi - lo <= MAX_UNIT[wider]:
                 return lo, hi
             unit = FALLBACK[unit]
@@ -418,12 +419,13 @@ def warm_up() -> None:
     _tagged("重庆市位于中国西南部", 0, 10, ("ns",))
 
 
-def _trim(norm: str, start: int, end: int) -> tuple[int, int]:
-    """Drop spaces and clause punctuation at the edges of a span, and a leading 是/为/在."""
+def _trim(norm: str, start: int, end: int, verb: bool = True) -> tuple[int, int]:
+    """Drop spaces and clause punctuation at the edges of a span, and (``verb``) a leading
+    是/为/在/于 (kept when a clause or sentence is the answer: it is part of the statement)."""
     while start < end and (norm[start].isspace() or norm[start] in CLAUSE_MARKS):
         start += 1
     while end > start and (norm[end - 1].isspace() or norm[end - 1] in CLAUSE_MARKS + "。"):
         end -= 1
-    if end - start > 1 and norm[start] in "是为在于":
+    if verb and end - start > 1 and norm[start] in "是为在于":
         start += 1
     return start, end

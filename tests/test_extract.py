@@ -90,3 +90,8 @@ def test_a_comma_inside_quotes_does_not_cut_the_answer():
 def test_offsets_stay_inside_a_traditional_full_width_sentence(question):
     sentence = "據說，寺廟的大殿由清代木匠陳某修建，全部採用木榫結構（ＡＢＣ），没有使用一根铁钉。"
     _short(question, sentence)
+
+
+def test_a_sentence_answer_keeps_its_first_word():
+    sentence = "在地下温泉的作用下，这条河流冬天不结冰。"
+    assert _short("为什么这条河流冬天不结冰？", sentence) == "在地下温泉的作用下，这条河流冬天不结冰"
