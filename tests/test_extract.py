@@ -1,0 +1,97 @@
+"""The short answer inside a sentence: the aligned gap, widened where the question asks for it."""
+
+import pytest
+
+from qa.extract import MAX_UNIT, Unit, answer_span
+from qa.question import analyse
+
+
+def _short(question: str, sentence: str) -> str:
+    span = answer_span(analyse(question), sentence)
+    assert 0 <= span.start < span.end <= len(sentence)
+    return sentence[span.start : span.end]
+
+
+def test_a_word_for_word_question_gets_the_gap():
+    assert _short("该公司主要生产什么？", "该公司主要生产智能手机，年产量逾千万台。") == "智能手机"
+
+
+def test_what_kind_question_keeps_the_noun_it_asks_for():
+    # "什么产业": the answer names the industry, "产业" included.
+    assert (
+        _short("该市重点发展什么产业？", "该市重点发展新能源汽车产业，带动了大量就业。") == "新能源汽车产业"
+    )
+
+
+def test_a_number_keeps_its_unit():
+    assert _short("该县建立了多少个服务站？", "该县建立了16个服务站，覆盖全部乡镇。") == "16个"
+
+
+def test_why_question_is_answered_by_the_sentence():
+    sentence = "由于地下温泉不断涌出，这条河流冬天不结冰。"
+    assert _short("为什么这条河流冬天不结冰？", sentence) == "由于地下温泉不断涌出，这条河流冬天不结冰"
+
+
+def test_a_paraphrased_question_is_answered_by_the_sentence():
+    # Only "寺庙" aligns and "特别之处" is not in the text: the whole statement answers it.
+    sentence = "寺庙的大殿全部采用木榫结构，没有使用一根铁钉。"
+    assert _short("这座寺庙有什么特别之处？", sentence) == "寺庙的大殿全部采用木榫结构，没有使用一根铁钉"
+
+
+def test_an_over_long_sentence_keeps_the_gap():
+    sentence = (
+        "寺庙的大殿全部采用木榫结构，没有使用一根铁钉，据说是清代一位姓陈的木匠带领村民"
+        "花了整整十二年的时间才陆续修建完成的，至今保存完好。"
+    )
+    assert len(sentence) > MAX_UNIT[Unit.SENTENCE]
+    assert _short("这座寺庙有什么特别之处？", sentence) == "的大殿全部采用木榫结构"
+
+
+@pytest.mark.parametrize("question", ["什么是木榫结构？", "木榫结构是什么？"])
+def test_a_definition_question_is_answered_by_the_defining_sentence(question):
+    sentence = "木榫结构是一种不用钉子、靠构件互相咬合的传统木工做法。"
+    assert _short(question, sentence) == "木榫结构是一种不用钉子、靠构件互相咬合的传统木工做法"
+
+
+def test_a_time_question_gets_the_date_out_of_a_long_gap():
+    sentence = "该站经过多年规划，在1998年动工，2003年初启用。"
+    assert _short("该站是何时启用的？", sentence) == "2003年初"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "short"),
+    [
+        ("这些文物分为几类？", "馆内收藏的这些文物分为两类，即青铜器和陶器。", "两类"),
+        ("图书馆藏书量是多少？", "目前，图书馆藏书量为81.6万册。", "81.6万册"),
+    ],
+)
+def test_a_count_keeps_its_classifier(question, sentence, short):
+    assert _short(question, sentence) == short
+
+
+def test_the_words_after_the_question_word_attach_to_their_own_clause():
+    assert _short("王某是哪个国家的演员？", "王某（1974年2月22日生），日本演员。") == "日本"
+
+
+def test_a_comma_inside_quotes_does_not_cut_the_answer():
+    sentence = "要形成“抓生产促发展，抓发展保民生”的效应。"
+    assert _short("要形成什么样的效应？", sentence) == "抓生产促发展，抓发展保民生"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "这座寺庙有什么特别之处？",
+        "为什么这条河流冬天不结冰？",
+        "该市重点发展什么产业？",
+        "谁修建了这座寺庙？",
+    ],
+)
+def test_offsets_stay_inside_a_traditional_full_width_sentence(question):
+    sentence = "據說，寺廟的大殿由清代木匠陳某修建，全部採用木榫結構（ＡＢＣ），没有使用一根铁钉。"
+    _short(question, sentence)
+
+
+def test_a_sentence_answer_keeps_its_first_word():
+    sentence = "在地下温泉的作用下，这条河流冬天不结冰。"
+    assert _short("为什么这条河流冬天不结冰？", sentence) == "在地下温泉的作用下，这条河流冬天不结冰"
