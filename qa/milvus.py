@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SHARDS_KEY = "#shards"
 SHARDS_TTL_S = 1.0
+SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
 TEXT_BYTES = 65535  # VARCHAR limit
 PASSAGE_BYTES = 8192
 NO_VECTOR = [0.0, 0.0]
@@ -262,6 +263,8 @@ class MilvusStore:
                 r["doc"], int(r["article"]), r["title"], r["author"], int(r["paragraph"]), r["text"]
             )
             with self._lock:
+                if len(self._n_sentences) > SENTENCE_COUNTS_KEPT:
+                    self._n_sentences.clear()
                 self._n_sentences[int(r["id"])] = int(r["sentences"])
         return found
 
