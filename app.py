@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend == "milvus":
             if corpus.exists():  # incremental: files already in the collection are skipped
                 report = backends.index_milvus(args, corpus, Settings())
-                print(f"{args.milvus_uri} [{args.collection}]: {report.summary()}", flush=True)
+                print(backends.milvus_summary(args, report), flush=True)
             assistant = Assistant.load(store=backends.open_milvus(args))
         else:
             if corpus.exists() and not is_current(index, corpus, Settings()):

@@ -101,3 +101,15 @@ def index_milvus(
         return feed(store, corpus, settings, encoder, part, progress=progress)
     finally:
         encoder.close()
+
+
+def milvus_summary(args: argparse.Namespace, report: BuildReport, shard: str = "0/1") -> str:
+    """One line: what the collection holds now and what this run embedded."""
+    held = open_milvus(args).describe()
+    state = "up to date" if report.up_to_date else "updated"
+    return (
+        f"{args.milvus_uri} [{args.collection}] shard {shard}: {state}; the collection holds "
+        f"{held['documents']} documents, {held['paragraphs']} paragraphs, {held['passages']} passages, "
+        f"{held['sentences']} sentences; this run embedded {report.embedded_passages} passages and "
+        f"{report.embedded_sentences} sentences in {report.seconds:.1f} s"
+    )

@@ -90,14 +90,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         for skip in report.skipped:
             print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
         if not args.quiet or not report.up_to_date:
-            held = backends.open_milvus(args).describe()
-            state = "up to date" if report.up_to_date else "updated"
-            print(
-                f"{args.milvus_uri} [{args.collection}] shard {args.shard}: {state}; the collection holds "
-                f"{held['documents']} documents, {held['paragraphs']} paragraphs, {held['passages']} passages, "
-                f"{held['sentences']} sentences; this run embedded {report.embedded_passages} passages and "
-                f"{report.embedded_sentences} sentences in {report.seconds:.1f} s"
-            )
+            print(backends.milvus_summary(args, report, args.shard))
         return 0
     else:
         if args.shard != "0/1":
