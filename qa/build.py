@@ -9,14 +9,12 @@ encoder.
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from qa import __version__
@@ -26,18 +24,17 @@ from qa.encoders import Encoder, encoder_name, get_encoder
 from qa.errors import QAError
 from qa.index import (
     Index,
-    new_build_id,
     read_manifest,
     remove_stale_builds,
-    save_build,
     verify_artefacts,
+    write_build,
     write_manifest,
 )
 from qa.ingest import Skipped, ingest, iter_files
 from qa.normalize import NORMALISER
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
-from qa.tokenize import TOKENIZER, tokenize, userdict_hash
+from qa.tokenize import TOKENIZER, userdict_hash
 
 log = logging.getLogger(__name__)
 USERDICT = "userdict.txt"
@@ -242,12 +239,6 @@ def build_from_documents(
     )
     bar(-1)
 
-    bm25 = bm25s.BM25()
-    tokens = [tokenize(t, userdict) for t in passage_texts]
-    bm25.index(tokens or [[]], show_progress=False)
-
-    build_id = new_build_id()
-    tmp = index_dir / f".tmp-{build_id}"
     report = BuildReport(
         documents=len(documents),
         articles=sum(len(d.articles) for d in documents),
@@ -257,21 +248,16 @@ def build_from_documents(
         embedded_passages=n_pass,
         embedded_sentences=n_sent,
     )
-    try:
-        artefacts = save_build(
-            tmp,
-            paragraphs,
-            passages,
-            sentences,
-            passage_vectors,
-            sentence_vectors,
-            bm25,
-            settings.index_fields(),
-        )
-        tmp.rename(index_dir / build_id)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    build_id, artefacts = write_build(
+        index_dir,
+        paragraphs,
+        passages,
+        sentences,
+        passage_vectors,
+        sentence_vectors,
+        settings.index_fields(),
+        userdict,
+    )
     manifest = {
         "format_version": FORMAT_VERSION,
         "qa_version": __version__,

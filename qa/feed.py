@@ -23,6 +23,7 @@ from qa.build import BuildReport
 from qa.corpus import flatten
 from qa.encoders import Encoder
 from qa.errors import QAError, UnreadableFileError
+from qa.index import sha256_file
 from qa.ingest import Skipped, ingest_file, iter_files
 from qa.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
 from qa.records import Document
@@ -54,14 +55,6 @@ class Shard:
         return int(sha256[:16], 16) % self.n == self.i
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def feed(
     store: MilvusStore,
     corpus: Path,
@@ -87,7 +80,7 @@ def feed(
 
     def documents() -> Iterator[Document]:
         for name, path in sorted(on_disk.items()):
-            sha = file_sha256(path)
+            sha = sha256_file(path)
             if not shard.holds(sha):
                 continue
             old = stored.get(name)

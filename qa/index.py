@@ -283,31 +283,18 @@ class Index:
         """Write these rows as a new build of this index's folder and switch to it. The changed
         documents leave the recorded corpus fingerprint, so the next ``qa index`` of the corpus
         folder brings the index back in line with the files (reusing every vector)."""
-        from qa.tokenize import tokenize
-
         if self.index_dir is None:
             raise QAError("this index was not loaded from a folder; it cannot be written")
-        userdict = self.userdict()
-        texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
-        bm25 = bm25s.BM25()
-        bm25.index([tokenize(t, userdict) for t in texts] or [[]], show_progress=False)
-        build_id = new_build_id()
-        tmp = self.index_dir / f".tmp-{build_id}"
-        try:
-            artefacts = save_build(
-                tmp,
-                paragraphs,
-                passages,
-                sentences,
-                passage_vectors,
-                sentence_vectors,
-                bm25,
-                self.manifest["settings"],
-            )
-            tmp.rename(self.index_dir / build_id)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        build_id, artefacts = write_build(
+            self.index_dir,
+            paragraphs,
+            passages,
+            sentences,
+            passage_vectors,
+            sentence_vectors,
+            self.manifest["settings"],
+            self.userdict(),
+        )
         manifest = dict(self.manifest)
         files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
         manifest["corpus"] = {**manifest["corpus"], "files": files}
@@ -431,6 +418,36 @@ def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
     with tmp.open("rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, index_dir / MANIFEST)
+
+
+def write_build(
+    index_dir: Path,
+    paragraphs: list[ParagraphRecord],
+    passages: list[SpanRecord],
+    sentences: list[SpanRecord],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    settings: dict[str, Any],
+    userdict: Path | None,
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Index the passages for BM25 and write one build folder under a temporary name, renamed
+    into place when complete; return its id and its artefacts for the manifest."""
+    from qa.tokenize import tokenize
+
+    texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(t, userdict) for t in texts] or [[]], show_progress=False)
+    build_id = new_build_id()
+    tmp = index_dir / f".tmp-{build_id}"
+    try:
+        artefacts = save_build(
+            tmp, paragraphs, passages, sentences, passage_vectors, sentence_vectors, bm25, settings
+        )
+        tmp.rename(index_dir / build_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return build_id, artefacts
 
 
 def new_build_id() -> str:

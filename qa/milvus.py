@@ -383,19 +383,24 @@ class MilvusStore:
 
     def delete_document(self, doc: str) -> int:
         """Remove a document's rows and take its passages out of the term statistics."""
-        state = self.documents().get(doc)
-        quoted = json.dumps(doc, ensure_ascii=False)
-        if state is None or state[2] >= COUNTED:
-            texts = self._passage_texts(doc)
-            self._count(texts, -1, shard=state[1] if state else self.shard)
-        removed = len(
-            self.client.query(f"{self.name}_paragraphs", filter=f"doc == {quoted}", output_fields=["id"])
+        record = self.client.get(
+            f"{self.name}_documents", ids=[key64("doc", doc)], output_fields=["shard", "state"]
         )
+        quoted = json.dumps(doc, ensure_ascii=False)
+        texts = [
+            r["text"]
+            for r in self.client.query(
+                f"{self.name}_paragraphs", filter=f"doc == {quoted}", output_fields=["text"]
+            )
+        ]
+        if not record or int(record[0]["state"]) >= COUNTED:
+            shard = record[0]["shard"] if record else self.shard
+            self._count(self._passage_texts(texts), -1, shard=shard)
         for suffix in ("passages", "sentences", "paragraphs", "documents"):
             self.client.delete(f"{self.name}_{suffix}", filter=f"doc == {quoted}")
         with self._lock:
             self._n_sentences.clear()
-        return removed
+        return len(texts)
 
     def documents(self) -> dict[str, tuple[str, str, int]]:
         """Every indexed file: name -> (sha256, shard, state)."""
@@ -433,17 +438,13 @@ class MilvusStore:
         finally:
             iterator.close()
 
-    def _passage_texts(self, doc: str) -> list[str]:
-        """The text of each passage of ``doc``, cut from its paragraphs as indexing cut them."""
+    def _passage_texts(self, paragraphs: list[str]) -> list[str]:
+        """The text of each passage of these paragraphs, cut as indexing cut them."""
         from qa.chunk import passage_spans, split_sentences
 
-        quoted = json.dumps(doc, ensure_ascii=False)
         settings = json.loads(self.properties["qa.settings"])
         out = []
-        for r in self.client.query(
-            f"{self.name}_paragraphs", filter=f"doc == {quoted}", output_fields=["text"]
-        ):
-            text = r["text"]
+        for text in paragraphs:
             spans = passage_spans(
                 text, split_sentences(text), settings["passage_chars"], settings["passage_overlap_chars"]
             )
