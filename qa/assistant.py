@@ -49,7 +49,35 @@ class Window:
     score: float
 
 
-FEATURES = ("dense", "lexical", "bigrams", "paragraph", "align", "context", "chars", "lcs", "first", "typed")
+FEATURES = (
+    "dense",
+    "lexical",
+    "bigrams",
+    "paragraph",
+    "align",
+    "context",
+    "chars",
+    "lcs",
+    "first",
+    "typed",
+    "focus",
+    "clause",
+    "clause_focus",
+)
+# Evidence for a whole paragraph (see :meth:`Assistant.choose`).
+PARAGRAPH_FEATURES = (
+    "paragraph",
+    "top",
+    "reciprocal_rank",
+    "dense",
+    "lexical",
+    "align",
+    "bigrams",
+    "chars",
+    "sentence",
+    "focus",
+)
+_CLAUSE_SPLIT = re.compile(r"[,，;；:：]")
 # A sentence that opens by pointing back ("这是…", "此…") needs the one before it to be understood.
 POINTS_BACK = ("这", "此", "上述", "以上")
 # When the sentence before holds this share of the question's word weight, quote both.
@@ -129,9 +157,9 @@ class Assistant:
         weights, oov = self.idf(tokens)
         windows = self.windows(q, qvec, weights, hits[:PARAGRAPHS_CONSIDERED], paras)
         timings = {"encode": t1 - t0, "retrieve": t2 - t1}
-        if not windows:
+        best = self.choose(windows)
+        if best is None:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
-        best = windows[0]
         citation = self._cite(q, best, paras[best.para])
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
@@ -156,6 +184,15 @@ class Assistant:
         for key in keys:
             found += [w for w in sorted(table.get(key, ()))[:3] if w not in found]
         return found
+
+    def _question_words(self, q: Question) -> frozenset[str]:
+        """The words of the question's own clause, the one that holds its question word: in
+        "加强党的组织体系纵向延伸，要将支部建在哪里" the answer's sentence matches the second clause,
+        the first names the section it stands in."""
+        if not q.wh:
+            return frozenset(tokenize(q.norm, self._userdict))
+        own = _CLAUSE_SPLIT.split(q.left)[-1] + q.wh + _CLAUSE_SPLIT.split(q.right)[0]
+        return frozenset(tokenize(own, self._userdict))
 
     def _source(self, hit: Hit, p: ParagraphRecord) -> Source:
         return Source(p.doc, p.article, p.title, p.author, p.paragraph, p.text, hit.score)
@@ -187,13 +224,20 @@ class Assistant:
         hits: list[Hit],
         paras: dict[int, ParagraphRecord],
     ) -> list[Window]:
-        """Every sentence of the ``hits``, scored, best first. A sentence whose question words
-        stand partly in the sentence before it (a heading sentence, an antecedent) carries that
-        as ``context``; the answer then quotes both (see :meth:`_cite`)."""
+        """Every sentence of the ``hits`` with its evidence and its score against the other
+        sentences of its paragraph, in retrieval order. A sentence whose question words stand
+        partly in the sentence before it (a heading sentence, an antecedent) carries that as
+        ``context``; the answer then quotes both (see :meth:`_cite`).
+
+        Words of the question that the paragraph's title holds name the topic every sentence of
+        the article is about; ``focus`` counts only the others, the words that tell sibling
+        sentences apart. ``clause`` and ``clause_focus`` count the words of the question word's
+        own clause."""
         total_idf = sum(idf.values()) or 1.0
         content = "".join(c for c in (q.left + q.right if q.wh else q.norm) if c.isalnum())
         qgrams = _bigrams(content)
         qchars = set(content)
+        own = self._question_words(q)
         top_score = hits[0].score if hits and hits[0].score else 1.0
         weights = self.settings.weights
         out: list[Window] = []
@@ -202,7 +246,14 @@ class Assistant:
             rows, vectors = sentences[hit.para]
             if not rows:
                 continue
-            text = paras[hit.para].text
+            para = paras[hit.para]
+            text = para.text
+            title = normalize(para.title or "")
+            # Topic words are dropped from ``focus``; one-character words are too weak to count.
+            focus_idf = {t: w for t, w in idf.items() if len(t) > 1 and t not in title}
+            focus_total = sum(focus_idf.values()) or 1.0
+            own_total = sum(idf.get(t, 0.0) for t in own) or 1.0
+            own_focus_total = sum(focus_idf.get(t, 0.0) for t in own) or 1.0
             dense = vectors @ qvec
             previous: frozenset[str] = frozenset()
             previous_start = -1
@@ -222,12 +273,33 @@ class Assistant:
                     "lcs": _longest_common(content, norm) / len(content) if content else 0.0,
                     "first": float(offset == 0),
                     "typed": has_typed_answer(q, norm),
+                    "focus": sum(w for t, w in focus_idf.items() if t in words) / focus_total,
+                    "clause": sum(idf.get(t, 0.0) for t in own if t in words) / own_total,
+                    "clause_focus": sum(focus_idf.get(t, 0.0) for t in own if t in words) / own_focus_total,
                 }
-                score = sum(weights.get(f, 0.0) * v for f, v in features.items())
+                if _HAN.search(q.text):
+                    score = sum(weights.get(f, 0.0) * v for f, v in features.items())
+                else:
+                    # A question in another language shares no words with the sentences.
+                    score = features["dense"]
                 out.append(Window(hit.para, s.key, previous_start, s.start, s.end, features, score))
                 previous, previous_start = words, s.start
-        out.sort(key=lambda w: -w.score)
         return out
+
+    def choose(self, windows: list[Window]) -> Window | None:
+        """The answering sentence: first the paragraph, by its retrieval score and the evidence
+        of its best sentences (:data:`PARAGRAPH_FEATURES`), then its best sentence."""
+        by_para: dict[int, list[Window]] = {}
+        for w in windows:
+            by_para.setdefault(w.para, []).append(w)
+        weights = self.settings.paragraph_weights
+        best: tuple[float, Window] | None = None
+        for rank, group in enumerate(by_para.values()):
+            features = paragraph_features(group, rank)
+            score = sum(weights.get(f, 0.0) * v for f, v in features.items())
+            if best is None or score > best[0]:
+                best = (score, max(group, key=lambda w: w.score))
+        return best[1] if best else None
 
     def _cite(self, q: Question, best: Window, para: ParagraphRecord) -> Citation:
         start = best.start
@@ -257,3 +329,24 @@ class Assistant:
         z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
         z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def paragraph_features(group: list[Window], rank: int) -> dict[str, float]:
+    """One retrieved paragraph's evidence (``group``: its sentences; ``rank``: its place in
+    the retrieval order, 0 for the first)."""
+
+    def best(feature: str) -> float:
+        return max(w.features[feature] for w in group)
+
+    return {
+        "paragraph": best("paragraph"),
+        "top": float(rank == 0),
+        "reciprocal_rank": 1.0 / (rank + 1),
+        "dense": best("dense"),
+        "lexical": best("lexical"),
+        "align": best("align"),
+        "bigrams": best("bigrams"),
+        "chars": best("chars"),
+        "sentence": max(w.score for w in group),
+        "focus": best("focus"),
+    }

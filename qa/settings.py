@@ -26,36 +26,55 @@ class Settings:
     candidates: int = 50  # per ranking, before fusion
     rrf_k: int = 60
     max_question_chars: int = 300
-    # Sentence choice: a weighted sum of cosine to the question, IDF-weighted word coverage,
-    # character-bigram coverage and the paragraph's fused retrieval score (relative to the best).
-    # Fitted on the CMRC 2018 trial set by scripts/calibrate.py (softmax over candidate sentences).
+    # Sentence choice, in two steps. First the paragraph: a weighted sum of its fused retrieval
+    # score, its rank and its best sentences' evidence (qa.assistant.PARAGRAPH_FEATURES). Then the
+    # sentence inside it: a weighted sum of cosine to the question, IDF-weighted word coverage
+    # (all words, the words that are not the article's topic, the question word's own clause),
+    # character-bigram coverage and alignment around the question word (qa.assistant.FEATURES).
+    # Both fitted on the CMRC 2018 trial set by scripts/calibrate.py (softmax over candidates).
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "dense": 4.335,
-            "lexical": 2.779,
-            "bigrams": 4.108,
-            "paragraph": 6.769,
-            "align": 3.716,
-            "context": 5.241,
-            "chars": 4.37,
-            "lcs": -0.816,
-            "first": 0.141,
-            "typed": 2.841,
+            "dense": 0.252,
+            "lexical": 0.688,
+            "bigrams": 1.093,
+            "align": 0.733,
+            "context": 0.676,
+            "chars": 1.437,
+            "lcs": 0.634,
+            "first": 0.46,
+            "typed": 0.628,
+            "focus": 2.399,
+            "clause": 0.299,
+            "clause_focus": 1.728,
+        }
+    )
+    paragraph_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "paragraph": 0.377,
+            "top": 1.804,
+            "reciprocal_rank": 1.272,
+            "dense": 0.139,
+            "lexical": 0.499,
+            "align": 0.03,
+            "bigrams": 0.491,
+            "chars": 0.452,
+            "sentence": 0.781,
+            "focus": -0.17,
         }
     )
     # Confidence: a logistic function of the chosen sentence's evidence; below ``abstain_below``
     # the assistant says it found no answer.
     confidence: dict[str, float] = field(
         default_factory=lambda: {
-            "bias": -3.862,
-            "dense": 1.297,
-            "lexical": 1.953,
-            "bigrams": 3.267,
-            "align": 1.204,
-            "oov": -1.985,
+            "bias": -2.967,
+            "dense": 1.429,
+            "lexical": 1.125,
+            "bigrams": 3.182,
+            "align": 1.136,
+            "oov": -3.795,
         }
     )
-    abstain_below: float = 0.16
+    abstain_below: float = 0.12
 
     def index_fields(self) -> dict[str, Any]:
         """The settings that shape a built index (a change calls for a rebuild)."""

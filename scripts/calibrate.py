@@ -1,14 +1,16 @@
-"""Fit the sentence-choice weights and the confidence model on question sets.
+"""Fit the sentence-choice weights, the paragraph-choice weights and the confidence model.
 
     python scripts/calibrate.py ../shared/data/cmrc2018_trial.json [seeds/questions.jsonl ...]
 
-For every question, every candidate window (a sentence or two adjacent sentences of the top
-retrieved paragraphs) gets its features (qa.assistant.FEATURES); a window is a positive when it
-contains a gold answer and lies in the gold paragraph. The choice weights minimise a softmax
-cross-entropy over each question's windows. The confidence model is a logistic regression on
-the chosen window's features, with the chosen window of questions whose gold paragraph was
+For every question, every sentence of the top retrieved paragraphs gets its features
+(qa.assistant.FEATURES); a sentence is a positive when it contains a gold answer and lies in the
+gold paragraph. The sentence weights minimise a softmax cross-entropy over the gold paragraph's
+sentences; the paragraph weights (qa.assistant.PARAGRAPH_FEATURES) one over the retrieved
+paragraphs, the gold one the positive. The confidence model is a logistic regression on the
+chosen sentence's features, with the chosen sentence of questions whose gold document was
 removed from the candidates standing in for questions the documents do not answer. It prints
-both as Python literals for qa/settings.py. SQuAD-style files are indexed as `qa eval` does.
+all three as Python literals for qa/settings.py, with five-fold cross-validated accuracies
+(folds by document). SQuAD-style files are indexed as `qa eval` does.
 """
 
 from __future__ import annotations
@@ -16,14 +18,23 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.assistant import FEATURES, PARAGRAPHS_CONSIDERED, Assistant, Window
+from qa.assistant import (
+    _HAN,
+    FEATURES,
+    PARAGRAPH_FEATURES,
+    PARAGRAPHS_CONSIDERED,
+    Assistant,
+    Window,
+    paragraph_features,
+)
 from qa.build import build_from_documents, is_current_files
 from qa.question import analyse
 from qa.questions import GoldQuestion, is_squad, read_jsonl_questions, read_squad
@@ -46,11 +57,26 @@ def load(path: Path, index: str | None) -> tuple[Assistant, list[GoldQuestion]]:
     return Assistant.load(index or "embeddings"), read_jsonl_questions(path)
 
 
-def collect(assistant: Assistant, questions: list[GoldQuestion]):
-    """Per question: (feature matrix, positive mask, gold-removed matrix, oov share)."""
-    rows = []
+@dataclass
+class Item:
+    """One question's candidates: every sentence of its retrieved paragraphs."""
+
+    windows: list[Window]
+    positive: np.ndarray  # per window: holds a gold answer, in the gold paragraph
+    gold: int | None  # the gold paragraph's key
+    doc: str  # the gold document (cross-validation folds by it)
+    han: bool  # a Chinese question (others are answered by the dense score alone)
+    oov: float
+    removed: tuple[list[Window], float] | None  # the same without the gold document, and its oov
+
+
+def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
+    items = []
     table = assistant.store.paragraph_table
+    paras = dict(enumerate(table))
     for g in questions:
+        if not g.question.strip():
+            continue
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
         tokens = tokenize(q.text, assistant._userdict)
@@ -58,33 +84,30 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]):
             assistant.store, qvec, tokens, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
         )
         idf, oov = assistant.idf(tokens)
-        windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], dict(enumerate(table)))
-        place = lambda w: (lambda p: (p.doc, p.article, p.paragraph))(table[w.para])  # noqa: E731
-        text = lambda w: table[w.para].text[w.start : w.end]  # noqa: E731
-        # a sentence is a positive when it holds a gold answer in the gold paragraph
-        pos = np.array(
+        windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], paras)
+        gold = next((k for k, p in enumerate(table) if (p.doc, p.article, p.paragraph) == g.gold_place), None)
+        positive = np.array(
             [
                 bool(g.answers)
-                and any(a in text(w) for a in g.answers)
-                and (g.gold_place in (None, place(w)))
+                and any(a in table[w.para].text[w.start : w.end] for a in g.answers)
+                and (gold is None or w.para == gold)
                 for w in windows
-            ]
+            ],
+            dtype=bool,
         )
-        matrix = _matrix(windows)
         removed = None
-        if g.gold_place is not None and g.answers:
+        if gold is not None and g.answers:
             # The same question against the corpus without its gold document: words only that
             # document used become unknown, as they are for a question the documents do not answer.
-            gold_doc = g.gold_place[0]
+            gold_doc = table[gold].doc
             others = [h for h in hits if table[h.para].doc != gold_doc]
-            removed = _matrix(
-                assistant.windows(q, qvec, idf, others[:PARAGRAPHS_CONSIDERED], dict(enumerate(table)))
+            removed = (
+                assistant.windows(q, qvec, idf, others[:PARAGRAPHS_CONSIDERED], paras),
+                _oov_without(assistant, tokens, gold_doc),
             )
-            removed_oov = _oov_without(assistant, tokens, gold_doc)
-        rows.append(
-            (matrix, pos, (removed, removed_oov) if removed is not None else None, oov, bool(g.answers))
-        )
-    return rows
+        doc = table[gold].doc if gold is not None else g.id
+        items.append(Item(windows, positive, gold, doc, bool(_HAN.search(q.text)), oov, removed))
+    return items
 
 
 def _oov_without(assistant: Assistant, tokens: list[str], doc: str) -> float:
@@ -108,40 +131,137 @@ def _matrix(windows: list[Window]) -> np.ndarray:
     )
 
 
-def fit_choice(rows, start: np.ndarray, steps: int = 3000, lr: float = 0.5, l2: float = 1e-3) -> np.ndarray:
-    w = start.copy()
-    usable = [(m, p) for m, p, *_ in rows if p.any()]
-    for _ in range(steps):
-        grad = l2 * w
-        for m, p in usable:
-            s = m @ w
-            s -= s.max()
-            e = np.exp(s)
-            all_p = e / e.sum()
-            pos_p = (e * p) / (e * p).sum()
-            grad += (all_p - pos_p) @ m / len(usable)
-        w -= lr * grad
-    return w
+def _softmax_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) -> np.ndarray:
+    """Weights minimising the softmax cross-entropy of each group's positives, plus an L2 term."""
+    groups = [(x, p) for x, p in groups if p.any()]
+    x = np.vstack([x for x, _ in groups])
+    pos = np.concatenate([p for _, p in groups]).astype(np.float64)
+    group = np.concatenate([np.full(len(p), i) for i, (_, p) in enumerate(groups)])
+    n = len(groups)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = x @ w
+        top = np.full(n, -np.inf)
+        np.maximum.at(top, group, s)
+        e = np.exp(s - top[group])
+        z, zp = np.bincount(group, e, n), np.bincount(group, e * pos, n)
+        value = float((np.log(z) - np.log(zp)).mean() + l2 * w @ w)
+        grad = ((e / z[group] - e * pos / zp[group])[:, None] * x).sum(0) / n + 2 * l2 * w
+        return value, grad
+
+    return minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
 
 
-def top1(rows, w: np.ndarray) -> float:
-    usable = [(m, p) for m, p, *_ in rows if len(p)]
-    answerable = [r for r in rows if r[4]]
-    return sum(bool(p[int(np.argmax(m @ w))]) for m, p in usable) / max(1, len(answerable))
+def _rescored(item: Item, weights: dict[str, float]) -> list[Window]:
+    return [
+        replace(
+            w,
+            score=sum(weights.get(f, 0.0) * v for f, v in w.features.items())
+            if item.han
+            else w.features["dense"],
+        )
+        for w in item.windows
+    ]
 
 
-def fit_confidence(rows, w: np.ndarray, steps: int = 5000, lr: float = 0.5, l2: float = 1e-3):
+def _paragraph_groups(items: list[Item], weights: dict[str, float]) -> list[tuple[np.ndarray, np.ndarray]]:
+    groups = []
+    for item in items:
+        by_para: dict[int, list[Window]] = {}
+        for w in _rescored(item, weights):
+            by_para.setdefault(w.para, []).append(w)
+        x = [
+            [paragraph_features(g, rank)[f] for f in PARAGRAPH_FEATURES]
+            for rank, g in enumerate(by_para.values())
+        ]
+        groups.append(
+            (
+                np.array(x).reshape(len(x), len(PARAGRAPH_FEATURES)),
+                np.array([p == item.gold for p in by_para]),
+            )
+        )
+    return groups
+
+
+def fit(items: list[Item]) -> Settings:
+    """Sentence weights (on the gold paragraphs' sentences), then paragraph weights."""
+    sentences = [
+        (
+            _matrix([w for w in item.windows if w.para == item.gold]),
+            item.positive[[w.para == item.gold for w in item.windows]],
+        )
+        for item in items
+        if item.gold is not None and item.han
+    ]
+    weights = dict(zip(FEATURES, (round(float(v), 3) for v in _softmax_fit(sentences)), strict=True))
+    weights.pop("paragraph")  # the same for every sentence of a paragraph
+    paragraph = _softmax_fit(_paragraph_groups([i for i in items if i.gold is not None], weights))
+    return replace(
+        Settings(),
+        weights=weights,
+        paragraph_weights=dict(zip(PARAGRAPH_FEATURES, (round(float(v), 3) for v in paragraph), strict=True)),
+    )
+
+
+def chosen(assistant: Assistant, item: Item, settings: Settings) -> Window | None:
+    return Assistant(assistant.store, assistant.encoder, settings).choose(_rescored(item, settings.weights))
+
+
+def _positive(item: Item, window: Window) -> bool:
+    return bool(next(p for w, p in zip(item.windows, item.positive, strict=True) if w.row == window.row))
+
+
+def accuracy(assistant: Assistant, items: list[Item], settings: Settings) -> tuple[float, float]:
+    """Share of answerable questions whose chosen sentence holds a gold answer, and whose chosen
+    paragraph is the gold one."""
+    answerable = [i for i in items if i.gold is not None]
+    right = cited = 0
+    for item in answerable:
+        best = chosen(assistant, item, settings)
+        if best is not None:
+            right += bool(_positive(item, best))
+            cited += best.para == item.gold
+    return right / max(1, len(answerable)), cited / max(1, len(answerable))
+
+
+def cross_validated(assistant: Assistant, items: list[Item], folds: int = 5) -> tuple[float, float]:
+    items = [i for i in items if i.gold is not None]
+    docs = sorted({i.doc for i in items})
+    folds = min(folds, len(docs))
+    if folds < 2:
+        return float("nan"), float("nan")  # one document: nothing to hold out
+    fold = {d: n % folds for n, d in enumerate(docs)}
+    right = cited = 0.0
+    for k in range(folds):
+        test = [i for i in items if fold[i.doc] == k]
+        r, c = accuracy(assistant, test, fit([i for i in items if fold[i.doc] != k]))
+        n = sum(i.gold is not None for i in test)
+        right, cited = right + r * n, cited + c * n
+    n = sum(i.gold is not None for i in items)
+    return right / n, cited / n
+
+
+def fit_confidence(
+    assistant: Assistant,
+    items: list[Item],
+    settings: Settings,
+    steps: int = 5000,
+    lr: float = 0.5,
+    l2: float = 1e-3,
+):
     xs, ys = [], []
-    index = [FEATURES.index(f) for f in CONF_FEATURES if f != "oov"]
-    for m, p, removed, oov, _answerable in rows:
-        if len(p):
-            best = int(np.argmax(m @ w))
-            xs.append([*m[best, index], oov])
-            ys.append(float(p[best]))
-        if removed is not None and len(removed[0]):
-            best = int(np.argmax(removed[0] @ w))
-            xs.append([*removed[0][best, index], removed[1]])
-            ys.append(0.0)
+    names = [f for f in CONF_FEATURES if f != "oov"]
+    for item in items:
+        best = chosen(assistant, item, settings)
+        if best is not None:
+            xs.append([*(best.features[f] for f in names), item.oov])
+            ys.append(float(_positive(item, best)))
+        if item.removed is not None:
+            windows, oov = item.removed
+            best = chosen(assistant, replace(item, windows=windows), settings)
+            if best is not None:
+                xs.append([*(best.features[f] for f in names), oov])
+                ys.append(0.0)
     x, y = np.array(xs), np.array(ys)
     theta, bias = np.zeros(x.shape[1]), 0.0
     for _ in range(steps):
@@ -161,33 +281,32 @@ def main() -> int:
     parser.add_argument("questions", nargs="+")
     parser.add_argument("--index", action="append", help="index for each question set (in order)")
     parser.add_argument("--keep-weights", action="store_true", help="fit only the confidence model")
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        action="append",
-        help="weight of each question set (its rows repeated), in order",
-    )
     args = parser.parse_args()
-    rows = []
+    items: list[Item] = []
+    assistant = None
     for n, path in enumerate(args.questions):
-        assistant, questions = load(
-            Path(path), (args.index or [None] * len(args.questions))[n] if args.index else None
-        )
-        assistant = Assistant(assistant.store, assistant.encoder, replace(Settings()))
+        assistant, questions = load(Path(path), args.index[n] if args.index else None)
         part = collect(assistant, questions)
         print(
-            f"{path}: {len(questions)} questions, {sum(r[1].any() for r in part)} with a positive window",
+            f"{path}: {len(part)} questions, {sum(i.positive.any() for i in part)} with a positive sentence",
             file=sys.stderr,
         )
-        rows += part * (args.repeat[n] if args.repeat else 1)
-    start = np.array([Settings().weights.get(f, 0.0) for f in FEATURES])
-    print(f"top-1 window accuracy with current weights: {top1(rows, start):.3f}")
-    w = start
+        items += part
+    assert assistant is not None
+    current = Settings()
+
+    def show(label: str, scores: tuple[float, float]) -> None:
+        print(f"{label:16} right sentence {scores[0]:.3f}, right paragraph {scores[1]:.3f}")
+
+    show("current weights:", accuracy(assistant, items, current))
+    settings = current
     if not args.keep_weights:
-        w = fit_choice(rows, start)
-        print(f"top-1 window accuracy with fitted weights:  {top1(rows, w):.3f}")
-        print("weights =", {f: round(float(v), 3) for f, v in zip(FEATURES, w, strict=True)})
-    conf, acc = fit_confidence(rows, w)
+        show("cross-validated:", cross_validated(assistant, items))
+        settings = fit(items)
+        show("fitted weights:", accuracy(assistant, items, settings))
+        print("weights =", settings.weights)
+        print("paragraph_weights =", settings.paragraph_weights)
+    conf, acc = fit_confidence(assistant, items, settings)
     print(f"confidence = {conf}  (training accuracy {acc:.3f})")
     return 0
 

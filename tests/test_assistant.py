@@ -148,3 +148,49 @@ def test_romanised_names_in_a_foreign_question_find_the_corpus_words(fake_assist
     assert fake_assistant.romanised_names("What is this?") == []
     answer = fake_assistant.ask("How many people live in Chongqing?")
     assert answer.passages[0].doc == "重庆.txt"
+
+
+SIBLINGS = {
+    "马来穿山甲.md": "# 马来穿山甲\n\n"
+    "马来穿山甲（学名：Manis javanica），又名爪哇穿山甲，是东南亚的一种穿山甲，分布在泰国、越南和马来西亚。"
+    "牠们体长约65厘米，尾巴长约55厘米。"
+    "马来穿山甲以蚂蚁和白蚁为食。\n",
+    "中华穿山甲.md": "# 中华穿山甲\n\n中华穿山甲是穿山甲的一种，分布在中国南方和台湾。中华穿山甲在夜间觅食。\n",
+}
+
+
+@pytest.fixture
+def sibling_assistant(tmp_path):
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    build_index(write_corpus(tmp_path / "corpus", SIBLINGS), tmp_path / "index", encoder=FakeEncoder())
+    return Assistant.load(tmp_path / "index", encoder=FakeEncoder())
+
+
+def test_the_article_topic_does_not_choose_among_sibling_sentences(sibling_assistant):
+    # Every sentence of the article is about its title; the first names it most often. The
+    # sentence that answers is the one with the question's other words (体长, 厘米).
+    answer = sibling_assistant.ask("马来穿山甲的体长约是多少厘米？")
+    _check_invariants(sibling_assistant, answer)
+    assert not answer.abstained
+    assert "65厘米" in answer.short_answer
+    assert answer.citations[0].doc == "马来穿山甲.md"
+
+
+def _window(para, row, score, **features):
+    from qa.assistant import FEATURES, Window
+
+    return Window(para, row, -1, 0, 1, {f: features.get(f, 0.0) for f in FEATURES}, score)
+
+
+def test_a_paragraph_with_far_stronger_evidence_outranks_the_first_retrieved(fake_assistant):
+    weak = [_window(0, 0, 1.0, paragraph=1.0, lexical=0.2), _window(0, 1, 0.5, paragraph=1.0)]
+    strong = [_window(1, 2, 8.0, paragraph=0.95, lexical=1.0, bigrams=1.0, chars=1.0, align=1.0)]
+    assert fake_assistant.choose(weak + strong).row == 2
+    # with equal evidence the retrieval order decides; inside the paragraph, the best sentence
+    twin = [_window(1, 2, 1.0, paragraph=0.95, lexical=0.2)]
+    assert fake_assistant.choose(weak + twin).row == 0
+    assert fake_assistant.choose([]) is None

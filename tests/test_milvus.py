@@ -131,7 +131,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
 
 def test_two_shards_give_the_same_answers_as_one_full_run(tmp_path):
     files = {
-        f"{i:02d}.txt": f"第{i}篇\n\n城市{i}号有{i * 7}座公园和{i}条河。\n\n它的市花是花{i}。\n"
+        f"{i:02d}.txt": f"第{i}篇\n\n城市{i}号有{i * 7}座公园和{i}条河。\n\n城市{i}号的市花是花{i}。\n"
         for i in range(8)
     }
     corpus = write_corpus(tmp_path / "corpus", files)
