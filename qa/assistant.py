@@ -160,7 +160,9 @@ class Assistant:
         best = self.choose(windows)
         if best is None:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
-        citation = self._cite(q, best, paras[best.para])
+        # (a question in another language ranks sentences by cosine, not on the margin's scale)
+        neighbour = self.neighbour(best, windows) if _HAN.search(q.text) else None
+        citation = self._cite(q, best, paras[best.para], neighbour)
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
@@ -301,12 +303,29 @@ class Assistant:
                 best = (score, max(group, key=lambda w: w.score))
         return best[1] if best else None
 
-    def _cite(self, q: Question, best: Window, para: ParagraphRecord) -> Citation:
-        start = best.start
+    def neighbour(self, best: Window, windows: list[Window]) -> Window | None:
+        """The sentence just before or after ``best`` when it scores nearly as well (within
+        ``pair_margin``: at least e^-margin as likely): the evidence cannot tell which of the
+        two answers, so both are quoted."""
+        siblings = sorted((w for w in windows if w.para == best.para), key=lambda w: w.start)
+        at = next(i for i, w in enumerate(siblings) if w.row == best.row)
+        close = [
+            siblings[i]
+            for i in (at - 1, at + 1)
+            if 0 <= i < len(siblings) and best.score - siblings[i].score < self.settings.pair_margin
+        ]
+        return max(close, key=lambda w: w.score, default=None)
+
+    def _cite(
+        self, q: Question, best: Window, para: ParagraphRecord, neighbour: Window | None = None
+    ) -> Citation:
+        start, end = best.start, best.end
         opens_back = para.text[best.start : best.end].startswith(POINTS_BACK)
         if best.previous_start >= 0 and (best.features["context"] >= CONTEXT_SHARE or opens_back):
             start = best.previous_start  # one sentence is not enough: quote the one before too
-        quote = para.text[start : best.end]
+        if neighbour is not None:
+            start, end = min(start, neighbour.start), max(end, neighbour.end)
+        quote = para.text[start:end]
         span = answer_span(q, quote)
         citation = Citation(
             para.doc,
@@ -315,7 +334,7 @@ class Assistant:
             para.author,
             para.paragraph,
             start,
-            best.end,
+            end,
             quote,
             span.start,
             span.end,

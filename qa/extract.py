@@ -281,7 +281,7 @@ def _align(q: Question, norm: str) -> tuple[int, int, Sides, float] | None:
             and q.right.startswith(m.group().strip())
         ):
             end = m.end()  # "多少分钟" -> keep the unit: "4分钟"
-        elif q.form is Form.ENTITY and (head := _head_noun(q.right)) and norm.startswith(head, end):
+        elif q.form is Form.ENTITY and len(head := _head_noun(q.right)) > 1 and norm.startswith(head, end):
             end += len(head)  # "什么长效机制" -> the answer names its kind: "“回头看”长效机制"
         elif q.form is Form.TIME:
             start, end = _dates_in(norm, start, end)
@@ -419,12 +419,34 @@ def warm_up() -> None:
     _tagged("重庆市位于中国西南部", 0, 10, ("ns",))
 
 
+def _opens_inside(norm: str, start: int, end: int) -> bool:
+    """norm[start] opens a quote or bracket that closes inside norm[start:end], before its
+    last character: it belongs to the answer ("“宅”经济"); one around the whole span does not."""
+    i = _OPENERS.find(norm[start])
+    return i >= 0 and _CLOSERS[i] in norm[start + 1 : end - 1]
+
+
+def _closes_inside(norm: str, start: int, end: int) -> bool:
+    """norm[end - 1] closes a quote or bracket opened inside norm[start:end] after its first
+    character (see :func:`_opens_inside`)."""
+    i = _CLOSERS.find(norm[end - 1])
+    return i >= 0 and _OPENERS[i] in norm[start + 1 : end - 1]
+
+
 def _trim(norm: str, start: int, end: int, verb: bool = True) -> tuple[int, int]:
     """Drop spaces and clause punctuation at the edges of a span, and (``verb``) a leading
     是/为/在/于 (kept when a clause or sentence is the answer: it is part of the statement)."""
-    while start < end and (norm[start].isspace() or norm[start] in CLAUSE_MARKS):
+    while (
+        start < end
+        and (norm[start].isspace() or norm[start] in CLAUSE_MARKS)
+        and not _opens_inside(norm, start, end)
+    ):
         start += 1
-    while end > start and (norm[end - 1].isspace() or norm[end - 1] in CLAUSE_MARKS + "。"):
+    while (
+        end > start
+        and (norm[end - 1].isspace() or norm[end - 1] in CLAUSE_MARKS + "。")
+        and not _closes_inside(norm, start, end)
+    ):
         end -= 1
     if verb and end - start > 1 and norm[start] in "是为在于":
         start += 1

@@ -48,6 +48,8 @@ class Settings:
             "clause_focus": 1.728,
         }
     )
+    # Quote the sentence before or after the chosen one too when it scores within this margin.
+    pair_margin: float = 1.0
     paragraph_weights: dict[str, float] = field(
         default_factory=lambda: {
             "paragraph": 0.377,

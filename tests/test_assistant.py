@@ -1,5 +1,6 @@
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -194,3 +195,21 @@ def test_a_paragraph_with_far_stronger_evidence_outranks_the_first_retrieved(fak
     twin = [_window(1, 2, 1.0, paragraph=0.95, lexical=0.2)]
     assert fake_assistant.choose(weak + twin).row == 0
     assert fake_assistant.choose([]) is None
+
+
+def test_an_adjacent_sentence_scoring_nearly_as_well_is_quoted_too(fake_assistant):
+    margin = fake_assistant.settings.pair_margin
+    sentences = [
+        _window(0, 10, 5.0),
+        _window(0, 11, 5.0 - margin / 2),  # just after the best, nearly as good
+        _window(0, 12, 5.0 - margin / 2),
+    ]
+    sentences = [replace(w, start=2 * i, end=2 * i + 2) for i, w in enumerate(sentences)]
+    best = sentences[0]
+    assert fake_assistant.neighbour(best, sentences).row == 11
+    # a sentence two away does not pair, however close; nor does a clearly weaker neighbour
+    far = [sentences[0], replace(sentences[1], score=5.0 - 2 * margin), sentences[2]]
+    assert fake_assistant.neighbour(best, far) is None
+    # a neighbour in another paragraph is no neighbour
+    other = [best, replace(sentences[1], para=1)]
+    assert fake_assistant.neighbour(best, other) is None

@@ -95,3 +95,14 @@ def test_offsets_stay_inside_a_traditional_full_width_sentence(question):
 def test_a_sentence_answer_keeps_its_first_word():
     sentence = "在地下温泉的作用下，这条河流冬天不结冰。"
     assert _short("为什么这条河流冬天不结冰？", sentence) == "在地下温泉的作用下，这条河流冬天不结冰"
+
+
+def test_a_quoted_word_keeps_both_its_marks_and_no_piece_of_the_next_word():
+    # "哪些线上领域": jieba tags only "线" of "线上领域" as a noun; that one character is no
+    # kind name to append, and the answer's own quotation marks stay paired.
+    sentence = "疫情暴发以来，“宅”经济、线上办公以及在线教育等备受青睐。"
+    assert _short("疫情暴发以来，哪些线上领域备受青睐？", sentence) == "“宅”经济"
+
+
+def test_a_bracket_around_the_whole_answer_is_still_trimmed():
+    assert _short("该馆位于哪里？", "该馆位于（北京）。") == "北京"
