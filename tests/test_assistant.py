@@ -7,6 +7,7 @@ import pytest
 from qa.assistant import NO_ANSWER
 from qa.errors import QuestionError
 from tests.conftest import ROOT
+from tests.contract import ANSWER_FIELDS, CITATION_FIELDS, PASSAGE_FIELDS
 
 
 def _check_invariants(assistant, answer):
@@ -36,26 +37,9 @@ def test_answer_quotes_and_cites_the_paragraph(fake_assistant):
 
 def test_contract_has_exactly_the_documented_fields(fake_assistant):
     d = fake_assistant.ask("成都被称为什么？").to_dict()
-    assert set(d) == {
-        "question",
-        "answer",
-        "short_answer",
-        "abstained",
-        "confidence",
-        "citations",
-        "passages",
-    }
-    assert set(d["citations"][0]) == {
-        "doc",
-        "article",
-        "title",
-        "author",
-        "paragraph",
-        "start",
-        "end",
-        "quote",
-    }
-    assert set(d["passages"][0]) == {"doc", "article", "title", "paragraph", "text", "score"}
+    assert set(d) == ANSWER_FIELDS
+    assert set(d["citations"][0]) == CITATION_FIELDS
+    assert set(d["passages"][0]) == PASSAGE_FIELDS
     json.dumps(d, ensure_ascii=False)
 
 
