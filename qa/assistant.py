@@ -323,7 +323,7 @@ class Assistant:
         opens_back = para.text[best.start : best.end].startswith(POINTS_BACK)
         if best.previous_start >= 0 and (best.features["context"] >= CONTEXT_SHARE or opens_back):
             start = best.previous_start  # one sentence is not enough: quote the one before too
-        if neighbour is not None:
+        if neighbour is not None and start == best.start:  # at most two sentences
             start, end = min(start, neighbour.start), max(end, neighbour.end)
         quote = para.text[start:end]
         span = answer_span(q, quote)
