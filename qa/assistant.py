@@ -13,8 +13,8 @@ import re
 import threading
 import time
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from qa.tokenize import tokenize
 NO_ANSWER = "未在文档中找到答案。"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 PARAGRAPHS_CONSIDERED = 8
+SENTENCE_CACHE = 200_000  # sentences whose words and bigrams are kept between questions
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,22 @@ CONTEXT_SHARE = 0.25
 
 
 def _longest_common(a: str, b: str) -> int:
-    """Length of the longest common substring (the question's longest phrase in the sentence)."""
-    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+    """Length of the longest common substring (the question's longest phrase in the sentence).
+    A binary search on the length: every piece of a common substring is common too."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        size = (lo + hi + 1) // 2
+        if any(a[i : i + size] in b for i in range(len(a) - size + 1)):
+            lo = size
+        else:
+            hi = size - 1
+    return lo
+
+
+class _Sentence(NamedTuple):
+    words: frozenset[str]
+    norm: str
+    bigrams: frozenset[str]
 
 
 def _bigrams(text: str) -> set[str]:
@@ -100,8 +115,8 @@ class Assistant:
         self.encoder = encoder
         self.settings = settings
         self._userdict = store.userdict()
-        self._sentence_tokens: dict[int, frozenset[str]] = {}
-        self._tokens_lock = threading.Lock()
+        self._sentences: dict[int, _Sentence] = {}
+        self._sentences_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -199,12 +214,16 @@ class Assistant:
     def _source(self, hit: Hit, p: ParagraphRecord) -> Source:
         return Source(p.doc, p.article, p.title, p.author, p.paragraph, p.text, hit.score)
 
-    def _tokens_of(self, key: int, text: str) -> frozenset[str]:
-        cached = self._sentence_tokens.get(key)
+    def _sentence(self, key: int, text: str) -> _Sentence:
+        """A sentence's words, normalised text and character bigrams, computed once."""
+        cached = self._sentences.get(key)
         if cached is None:
-            cached = frozenset(tokenize(text, self._userdict))
-            with self._tokens_lock:
-                self._sentence_tokens[key] = cached
+            norm = normalize(text)
+            cached = _Sentence(frozenset(tokenize(text, self._userdict)), norm, frozenset(_bigrams(norm)))
+            with self._sentences_lock:
+                if len(self._sentences) >= SENTENCE_CACHE:
+                    self._sentences.clear()
+                self._sentences[key] = cached
         return cached
 
     def idf(self, tokens: list[str]) -> tuple[dict[str, float], float]:
@@ -260,14 +279,13 @@ class Assistant:
             previous: frozenset[str] = frozenset()
             previous_start = -1
             for offset, s in enumerate(rows):
-                words = self._tokens_of(s.key, text[s.start : s.end])
-                norm = normalize(text[s.start : s.end])
+                words, norm, grams = self._sentence(s.key, text[s.start : s.end])
                 lexical = sum(w for t, w in idf.items() if t in words) / total_idf
                 with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
                 features = {
                     "dense": float(dense[offset]),
                     "lexical": lexical,
-                    "bigrams": len(qgrams & _bigrams(norm)) / len(qgrams) if qgrams else 0.0,
+                    "bigrams": len(qgrams & grams) / len(qgrams) if qgrams else 0.0,
                     "paragraph": hit.score / top_score,
                     "align": alignment(q, norm),
                     "context": with_previous - lexical,

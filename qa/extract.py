@@ -90,16 +90,25 @@ def _best_match(
     context: str, piece_of: Callable[[int, int], str], locate: Callable[[str], int]
 ) -> tuple[int, int, int] | None:
     """The longest piece (``piece_of(skipped, size)``) that ``locate`` finds; a longer match with
-    fewer skipped characters wins (each skipped character costs two matched ones)."""
+    fewer skipped characters wins (each skipped character costs two matched ones). For one
+    ``skipped``, the pieces nest (each shorter one lies inside the longer), so whether one is
+    found is monotone in its size: a binary search finds the longest."""
     best: tuple[float, tuple[int, int, int]] | None = None
     for drop in range(0, 4):
-        for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
+        lo, hi = MIN_CONTEXT, min(len(context) - drop, 24)
+        found: tuple[int, int] | None = None
+        while lo <= hi:
+            size = (lo + hi) // 2
             at = locate(piece_of(drop, size))
             if at >= 0:
-                score = size - 2.0 * drop
-                if best is None or score > best[0]:
-                    best = (score, (at, at + size, drop))
-                break
+                found, lo = (size, at), size + 1
+            else:
+                hi = size - 1
+        if found is not None:
+            size, at = found
+            score = size - 2.0 * drop
+            if best is None or score > best[0]:
+                best = (score, (at, at + size, drop))
     return best[1] if best else None
 
 

@@ -1,6 +1,8 @@
 """The short answer inside a sentence: the aligned gap, widened where the question asks for it."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.extract import MAX_UNIT, Unit, answer_span
 from qa.question import analyse
@@ -106,3 +108,39 @@ def test_a_quoted_word_keeps_both_its_marks_and_no_piece_of_the_next_word():
 
 def test_a_bracket_around_the_whole_answer_is_still_trimmed():
     assert _short("该馆位于哪里？", "该馆位于（北京）。") == "北京"
+
+
+_TEXT = st.text(alphabet="甲乙丙丁戊，。", max_size=30)
+
+
+@given(_TEXT, _TEXT)
+def test_longest_common_substring_matches_difflib(a, b):
+    from difflib import SequenceMatcher
+
+    from qa.assistant import _longest_common
+
+    expected = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
+    assert _longest_common(a, b) == expected
+
+
+@given(_TEXT, _TEXT)
+def test_anchor_search_finds_the_longest_piece_as_a_full_scan_does(context, haystack):
+    from qa.extract import MIN_CONTEXT, _longest_head_in, _longest_tail_in
+
+    def scan(piece_of, locate):  # every size, longest first
+        best = None
+        for drop in range(4):
+            for size in range(min(len(context) - drop, 24), MIN_CONTEXT - 1, -1):
+                if (at := locate(piece_of(drop, size))) >= 0:
+                    if best is None or size - 2.0 * drop > best[0]:
+                        best = (size - 2.0 * drop, (at, at + size, drop))
+                    break
+        return best[1] if best else None
+
+    n = len(context)
+    assert _longest_head_in(context, haystack) == scan(
+        lambda d, s: context[d : d + s], lambda p: haystack.find(p, 0)
+    )
+    assert _longest_tail_in(context, haystack) == scan(
+        lambda d, s: context[n - d - s : n - d], lambda p: haystack.rfind(p, 0, len(haystack))
+    )
