@@ -113,3 +113,19 @@ def milvus_summary(args: argparse.Namespace, report: BuildReport, shard: str = "
         f"{held['sentences']} sentences; this run embedded {report.embedded_passages} passages and "
         f"{report.embedded_sentences} sentences in {report.seconds:.1f} s"
     )
+
+
+def reusing(index_dir: Path, name: str, dim: int, fallback: Callable[[], Encoder]) -> Callable[[], Encoder]:
+    """An encoder factory that takes passage vectors from the local index in ``index_dir`` when
+    it was built with encoder ``name`` (``qa eval`` keeps one per SQuAD file), and encodes only
+    the rest with ``fallback``; ``fallback`` itself when there is no such index."""
+    from qa.encoders import ReusingEncoder
+    from qa.errors import QAError
+    from qa.index import Index
+
+    try:
+        known = Index.load(index_dir, name).vectors_by_hash()
+    except QAError:
+        return fallback
+    encoder = ReusingEncoder(name, dim, known, fallback)
+    return lambda: encoder

@@ -224,7 +224,14 @@ def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show:
                 f"indexing {len(documents)} documents from {path.name} into Milvus [{name}] …",
                 file=sys.stderr,
             )
-        feed_documents(store, documents, settings, encoder)
+        # the local evaluation index of the same file, if built, already holds every vector
+        local = Path(args.index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
+        feed_documents(
+            store,
+            documents,
+            settings,
+            backends.reusing(local, encoder_name(settings.encoder), encoder.dim, encoder),
+        )
     else:
         questions = read_jsonl_questions(path)
         if args.corpus:

@@ -240,3 +240,29 @@ def _top(assistant: Assistant, question: str) -> tuple[bool, str, int, int]:
     answer = assistant.ask(question)
     top = answer.citations[0] if answer.citations else answer.passages[0]
     return answer.abstained, top.doc, top.article, top.paragraph
+
+
+def test_a_local_index_lends_its_vectors_to_a_milvus_feed(tiny_corpus, tmp_path):
+    from qa import backends
+
+    encoder = FakeEncoder()
+    build_index(tiny_corpus, tmp_path / "local", encoder=encoder)
+
+    def refuse() -> FakeEncoder:
+        raise AssertionError("a passage was encoded again")
+
+    reused = _store(tmp_path, "reused")
+    feed(
+        reused,
+        tiny_corpus,
+        Settings(),
+        backends.reusing(tmp_path / "local", encoder.name, encoder.dim, refuse),
+    )
+    fresh = _store(tmp_path, "fresh")
+    feed(fresh, tiny_corpus, Settings(), FakeEncoder)
+    one = Assistant.load(store=reused, encoder=FakeEncoder())
+    two = Assistant.load(store=fresh, encoder=FakeEncoder())
+    assert [_cited(one, q) for q in QUESTIONS] == [_cited(two, q) for q in QUESTIONS]
+    # no local index, or one from another encoder: the encoder itself
+    assert backends.reusing(tmp_path / "none", encoder.name, encoder.dim, FakeEncoder) is FakeEncoder
+    assert backends.reusing(tmp_path / "local", "fake:other", encoder.dim, FakeEncoder) is FakeEncoder
