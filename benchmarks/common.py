@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -16,18 +15,10 @@ def cmrc_index() -> Path | None:
     """The CMRC trial corpus indexed as `qa eval` caches it (built here if missing)."""
     if not CMRC.is_file():
         return None
-    from qa.build import build_from_documents, is_current_files
-    from qa.questions import read_squad
+    from qa.build import squad_index
     from qa.settings import Settings
 
-    digest = hashlib.sha256(CMRC.read_bytes()).hexdigest()
-    index = ROOT / "embeddings" / "eval" / f"{CMRC.stem}-{digest[:12]}"
-    files = {CMRC.name: digest}
-    if not is_current_files(index, files, Settings()):
-        print(f"(indexing {CMRC.name} once, a few minutes)", flush=True)
-        documents, _ = read_squad(CMRC)
-        build_from_documents(documents, index, Settings(), str(CMRC), files)
-    return index
+    return squad_index(CMRC, Settings())[0]  # under embeddings/eval/ of the working directory
 
 
 def percentile(values: list[float], q: float) -> float:

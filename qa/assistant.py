@@ -157,13 +157,7 @@ class Assistant:
         q = analyse(asked)
         qvec = self.encoder.encode_queries([q.text])[0]
         t1 = time.perf_counter()
-        tokens = tokenize(q.text, self._userdict)
-        if not _HAN.search(q.text):
-            # A question in another language: romanised Chinese names in it ("Shizhu",
-            # "Chongqing") still point at the documents' own words.
-            names = self.romanised_names(q.text)
-            tokens += names
-            q = replace(q, norm=q.norm + " " + " ".join(names))
+        q, tokens = self.search_words(q)
         hits = retrieve(self.store, qvec, tokens, q.norm, self.settings.candidates, self.settings.rrf_k)
         hits = hits[: max(top_k, PARAGRAPHS_CONSIDERED)]
         paras = self.store.paragraphs([h.para for h in hits])
@@ -186,6 +180,16 @@ class Assistant:
         return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
 
     # -- internals ------------------------------------------------------------------------------
+
+    def search_words(self, q: Question) -> tuple[Question, list[str]]:
+        """The question's words to search with. A question in another language shares none with
+        the documents, but romanised Chinese names in it ("Shizhu", "Chongqing") still point at
+        the documents' own words: they join its words and its normalised text."""
+        tokens = tokenize(q.text, self._userdict)
+        if _HAN.search(q.text):
+            return q, tokens
+        names = self.romanised_names(q.text)
+        return replace(q, norm=q.norm + " " + " ".join(names)), tokens + names
 
     def romanised_names(self, text: str) -> list[str]:
         """Corpus words whose pinyin spells a word (or two or three adjacent words) of ``text``."""
@@ -259,6 +263,7 @@ class Assistant:
         qgrams = _bigrams(content)
         qchars = set(content)
         own = self._question_words(q)
+        chinese = bool(_HAN.search(q.text))
         top_score = hits[0].score if hits and hits[0].score else 1.0
         weights = self.settings.weights
         out: list[Window] = []
@@ -297,11 +302,7 @@ class Assistant:
                     "clause": sum(idf.get(t, 0.0) for t in own if t in words) / own_total,
                     "clause_focus": sum(focus_idf.get(t, 0.0) for t in own if t in words) / own_focus_total,
                 }
-                if _HAN.search(q.text):
-                    score = sum(weights.get(f, 0.0) * v for f, v in features.items())
-                else:
-                    # A question in another language shares no words with the sentences.
-                    score = features["dense"]
+                score = sentence_score(weights, features, chinese)
                 out.append(Window(hit.para, s.key, previous_start, s.start, s.end, features, score))
                 previous, previous_start = words, s.start
         return out
@@ -366,6 +367,14 @@ class Assistant:
         z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
         z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def sentence_score(weights: dict[str, float], features: dict[str, float], chinese: bool) -> float:
+    """A sentence's score against its paragraph's others: the weighted sum of its evidence, or
+    for a question in another language (which shares no words with it) its cosine alone."""
+    if not chinese:
+        return features["dense"]
+    return sum(weights.get(f, 0.0) * v for f, v in features.items())
 
 
 def paragraph_features(group: list[Window], rank: int) -> dict[str, float]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from qa.index import (
     Index,
     read_manifest,
     remove_stale_builds,
+    sha256_file,
     verify_artefacts,
     write_build,
     write_manifest,
@@ -35,6 +37,9 @@ from qa.normalize import NORMALISER
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
 from qa.tokenize import TOKENIZER, userdict_hash
+
+if TYPE_CHECKING:
+    from qa.questions import GoldQuestion
 
 log = logging.getLogger(__name__)
 USERDICT = "userdict.txt"
@@ -177,6 +182,24 @@ def build_index(
     report.skipped = skipped
     report.seconds = time.perf_counter() - started
     return report
+
+
+def squad_index(
+    path: Path, settings: Settings, index_dir: Path | None = None, show_progress: bool = False
+) -> tuple[Path, list[GoldQuestion]]:
+    """The local index of a SQuAD-style question file, as ``qa eval`` keeps it (in
+    :func:`qa.questions.squad_index_dir` unless ``index_dir``; built when missing, rebuilt when
+    the file or the settings changed), and the file's questions."""
+    from qa.questions import read_squad, squad_index_dir
+
+    digest = sha256_file(path)
+    index_dir = index_dir or squad_index_dir(path, digest)
+    documents, questions = read_squad(path)
+    files = {path.name: digest}
+    if not is_current_files(index_dir, files, settings):
+        print(f"indexing {len(documents)} documents from {path.name} into {index_dir} …", file=sys.stderr)
+        build_from_documents(documents, index_dir, settings, str(path), files, show_progress=show_progress)
+    return index_dir, questions
 
 
 def build_from_documents(

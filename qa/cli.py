@@ -87,11 +87,6 @@ def _cmd_index(args: argparse.Namespace) -> int:
         report = backends.index_milvus(
             args, Path(args.corpus), _settings(args), args.shard, args.workers, args.rebuild, progress
         )
-        for skip in report.skipped:
-            print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
-        if not args.quiet or not report.up_to_date:
-            print(backends.milvus_summary(args, report, args.shard))
-        return 0
     else:
         if args.shard != "0/1":
             raise QAError("--shard needs --backend milvus (a local index is one folder on one machine)")
@@ -108,11 +103,13 @@ def _cmd_index(args: argparse.Namespace) -> int:
         finally:
             if encoder:
                 encoder.close()
-        where = args.index
     for skip in report.skipped:
         print(f"skipped {skip.path}: {skip.reason}", file=sys.stderr)
     if not args.quiet or not report.up_to_date:
-        print(f"{where}: {report.summary()}")
+        if args.backend == "milvus":
+            print(backends.milvus_summary(args, report, args.shard))
+        else:
+            print(f"{args.index}: {report.summary()}")
     return 0
 
 
@@ -156,11 +153,9 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    import hashlib
-
     from qa.assistant import Assistant
-    from qa.build import build_from_documents, build_index, is_current_files
-    from qa.questions import is_squad, read_jsonl_questions, read_squad
+    from qa.build import build_index, squad_index
+    from qa.questions import is_squad, read_jsonl_questions
 
     path = Path(args.questions)
     if not path.is_file():
@@ -170,13 +165,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.backend == "milvus":
         return _eval_milvus(args, path, settings, show)
     if is_squad(path):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        index_dir = Path(args.index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
-        documents, questions = read_squad(path)
-        files = {path.name: digest}
-        if not is_current_files(index_dir, files, settings):
-            print(f"indexing {len(documents)} documents from {path.name} into {index_dir} …", file=sys.stderr)
-            build_from_documents(documents, index_dir, settings, str(path), files, show_progress=show)
+        index_dir, questions = squad_index(path, settings, Path(args.index) if args.index else None, show)
     else:
         questions = read_jsonl_questions(path)
         index_dir = Path(args.index or "embeddings")
@@ -198,7 +187,7 @@ def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show:
     from qa.assistant import Assistant
     from qa.feed import feed, feed_documents
     from qa.milvus import MilvusStore
-    from qa.questions import is_squad, read_jsonl_questions, read_squad
+    from qa.questions import is_squad, read_jsonl_questions, read_squad, squad_index_dir
 
     encoder = backends.LazyEncoder(settings)
     name = args.collection
@@ -225,7 +214,7 @@ def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show:
                 file=sys.stderr,
             )
         # the local evaluation index of the same file, if built, already holds every vector
-        local = Path(args.index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
+        local = Path(args.index or squad_index_dir(path, digest))
         feed_documents(
             store,
             documents,

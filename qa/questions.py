@@ -68,6 +68,11 @@ def is_squad(path: Path) -> bool:
     return path.suffix.lower() == ".json"
 
 
+def squad_index_dir(path: Path, digest: str) -> Path:
+    """Where ``qa eval`` keeps the local index of a SQuAD-style file (``digest``: its sha256)."""
+    return Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}"
+
+
 def read_squad(path: Path) -> tuple[list[Document], list[GoldQuestion]]:
     """SQuAD-style JSON -> (documents, questions). Each title is one document of one article."""
     try:

@@ -16,7 +16,6 @@ all three as Python literals for qa/settings.py, with five-fold cross-validated 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,25 +33,20 @@ from qa.assistant import (
     Assistant,
     Window,
     paragraph_features,
+    sentence_score,
 )
-from qa.build import build_from_documents, is_current_files
+from qa.build import squad_index
 from qa.question import analyse
-from qa.questions import GoldQuestion, is_squad, read_jsonl_questions, read_squad
+from qa.questions import GoldQuestion, is_squad, read_jsonl_questions
 from qa.retrieve import retrieve
 from qa.settings import Settings
-from qa.tokenize import tokenize
 
 CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "oov")
 
 
 def load(path: Path, index: str | None) -> tuple[Assistant, list[GoldQuestion]]:
     if is_squad(path):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        index_dir = Path(index or Path("embeddings") / "eval" / f"{path.stem}-{digest[:12]}")
-        documents, questions = read_squad(path)
-        files = {path.name: digest}
-        if not is_current_files(index_dir, files, Settings()):
-            build_from_documents(documents, index_dir, Settings(), str(path), files)
+        index_dir, questions = squad_index(path, Settings(), Path(index) if index else None)
         return Assistant.load(index_dir), questions
     return Assistant.load(index or "embeddings"), read_jsonl_questions(path)
 
@@ -79,7 +73,7 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
             continue
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
-        tokens = tokenize(q.text, assistant._userdict)
+        q, tokens = assistant.search_words(q)
         hits = retrieve(
             assistant.store, qvec, tokens, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
         )
@@ -153,15 +147,7 @@ def _softmax_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) 
 
 
 def _rescored(item: Item, weights: dict[str, float]) -> list[Window]:
-    return [
-        replace(
-            w,
-            score=sum(weights.get(f, 0.0) * v for f, v in w.features.items())
-            if item.han
-            else w.features["dense"],
-        )
-        for w in item.windows
-    ]
+    return [replace(w, score=sentence_score(weights, w.features, item.han)) for w in item.windows]
 
 
 def _paragraph_groups(items: list[Item], weights: dict[str, float]) -> list[tuple[np.ndarray, np.ndarray]]:
