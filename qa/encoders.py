@@ -216,11 +216,10 @@ class ReusingEncoder:
         from qa.corpus import text_hash
 
         hashes = [text_hash(t) for t in texts]
-        missing = [t for t, h in zip(texts, hashes, strict=True) if h not in self.known]
+        missing = {h: t for t, h in zip(texts, hashes, strict=True) if h not in self.known}
         if missing:
-            self.known.update(
-                zip((text_hash(t) for t in missing), self.fallback().encode_passages(missing), strict=True)
-            )
+            vectors = self.fallback().encode_passages(list(missing.values()))
+            self.known.update(zip(missing, vectors, strict=True))
         self.reused += len(texts) - len(missing)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
