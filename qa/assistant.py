@@ -22,8 +22,9 @@ from qa.answer import Answer, Citation, Source
 from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
-from qa.extract import alignment, answer_span, has_typed_answer, warm_up
+from qa.extract import alignment, answer_span, has_typed_answer, proper_names, warm_up
 from qa.index import Index
+from qa.lexicon import Translation, cedict, translate
 from qa.normalize import normalize
 from qa.question import Question, analyse
 from qa.retrieve import retrieve
@@ -157,8 +158,9 @@ class Assistant:
         q = analyse(asked)
         qvec = self.encoder.encode_queries([q.text])[0]
         t1 = time.perf_counter()
-        q, tokens = self.search_words(q)
-        hits = retrieve(self.store, qvec, tokens, q.norm, self.settings.candidates, self.settings.rrf_k)
+        q, tokens = self.search_words(q, qvec)
+        searched = tokens + q.alternative_words
+        hits = retrieve(self.store, qvec, searched, q.norm, self.settings.candidates, self.settings.rrf_k)
         hits = hits[: max(top_k, PARAGRAPHS_CONSIDERED)]
         paras = self.store.paragraphs([h.para for h in hits])
         t2 = time.perf_counter()
@@ -181,15 +183,43 @@ class Assistant:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def search_words(self, q: Question) -> tuple[Question, list[str]]:
-        """The question's words to search with. A question in another language shares none with
-        the documents, but romanised Chinese names in it ("Shizhu", "Chongqing") still point at
-        the documents' own words: they join its words and its normalised text."""
+    def search_words(self, q: Question, qvec: np.ndarray | None = None) -> tuple[Question, list[str]]:
+        """The question, as matched against sentences, and its words to search with.
+
+        A question in English shares no words with the documents: it is read in their words
+        (:func:`qa.lexicon.translate`: CC-CEDICT backwards, romanised names such as "Shizhu"
+        -> 石柱, and the question word), and from then on answered as a Chinese question. Where
+        a word has several translations, the one that the passages retrieved by the question's
+        own embedding (``qvec``) use is taken. A question in another language, or one nothing
+        translates, keeps its own words and the romanised names in it."""
         tokens = tokenize(q.text, self._userdict)
         if _HAN.search(q.text):
             return q, tokens
+        if re.search(r"[a-z]", q.norm):
+            nearby = self._nearby_text(qvec) if qvec is not None else ""
+            t = translate(q.text, cedict(), self.store.words_by_pinyin, self._used, lambda w: w in nearby)
+            if _HAN.search(t.text):
+                return self._translated(t)
         names = self.romanised_names(q.text)
         return replace(q, norm=q.norm + " " + " ".join(names)), tokens + names
+
+    def _translated(self, t: Translation) -> tuple[Question, list[str]]:
+        """A translated question as a Chinese one: its first translations are its words; the
+        others stand in for a word they translate too (where that word is one search word)."""
+        words = [w for group in t.words for w in (tokenize(group[0], self._userdict) or [group[0]])]
+        alternatives = tuple(g for g in t.words if len(g) > 1 and tokenize(g[0], self._userdict) == [g[0]])
+        q = analyse(t.text)
+        return replace(q, alternatives=alternatives, names=tuple(t.names), ordered=False), list(
+            dict.fromkeys(words)
+        )
+
+    def _used(self, words: list[str]) -> set[str]:
+        return set(self.store.term_statistics(words)[1])
+
+    def _nearby_text(self, qvec: np.ndarray, passages: int = 5) -> str:
+        hits = self.store.dense_search(qvec, passages)
+        paras = self.store.paragraphs(list(dict.fromkeys(h.para for h in hits)))
+        return "".join(p.text for p in paras.values())
 
     def romanised_names(self, text: str) -> list[str]:
         """Corpus words whose pinyin spells a word (or two or three adjacent words) of ``text``."""
@@ -257,13 +287,18 @@ class Assistant:
         Words of the question that the paragraph's title holds name the topic every sentence of
         the article is about; ``focus`` counts only the others, the words that tell sibling
         sentences apart. ``clause`` and ``clause_focus`` count the words of the question word's
-        own clause."""
+        own clause. Two features are the whole paragraph's, for the confidence: ``coverage``, the
+        share of the question's word weight found anywhere in it, and ``names``, the share of the
+        names the question asks about (people, places, organisations) that it or its title
+        holds: a paragraph about another place answers nothing about this one."""
         total_idf = sum(idf.values()) or 1.0
         content = "".join(c for c in (q.left + q.right if q.wh else q.norm) if c.isalnum())
         qgrams = _bigrams(content)
         qchars = set(content)
         own = self._question_words(q)
         chinese = bool(_HAN.search(q.text))
+        alternatives = {group[0]: frozenset(group[1:]) for group in q.alternatives}
+        names = q.names if q.names is not None else proper_names(q.left + q.right if q.wh else q.norm)
         top_score = hits[0].score if hits and hits[0].score else 1.0
         weights = self.settings.weights
         out: list[Window] = []
@@ -281,10 +316,19 @@ class Assistant:
             own_total = sum(idf.get(t, 0.0) for t in own) or 1.0
             own_focus_total = sum(focus_idf.get(t, 0.0) for t in own) or 1.0
             dense = vectors @ qvec
+            parsed = [self._sentence(s.key, text[s.start : s.end]) for s in rows]
+            if alternatives:
+                parsed = [
+                    p._replace(words=p.words | {w for w, alts in alternatives.items() if alts & p.words})
+                    for p in parsed
+                ]
+            everywhere = frozenset().union(*(p.words for p in parsed))
+            coverage = sum(w for t, w in idf.items() if t in everywhere) / total_idf
+            para_norm = title + "".join(p.norm for p in parsed)
+            named = sum(n in para_norm for n in names) / len(names) if names else 1.0
             previous: frozenset[str] = frozenset()
             previous_start = -1
-            for offset, s in enumerate(rows):
-                words, norm, grams = self._sentence(s.key, text[s.start : s.end])
+            for offset, (s, (words, norm, grams)) in enumerate(zip(rows, parsed, strict=True)):
                 lexical = sum(w for t, w in idf.items() if t in words) / total_idf
                 with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
                 features = {
@@ -301,6 +345,8 @@ class Assistant:
                     "focus": sum(w for t, w in focus_idf.items() if t in words) / focus_total,
                     "clause": sum(idf.get(t, 0.0) for t in own if t in words) / own_total,
                     "clause_focus": sum(focus_idf.get(t, 0.0) for t in own if t in words) / own_focus_total,
+                    "coverage": coverage,
+                    "names": named,
                 }
                 score = sentence_score(weights, features, chinese)
                 out.append(Window(hit.para, s.key, previous_start, s.start, s.end, features, score))

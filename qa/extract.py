@@ -199,6 +199,8 @@ def answer_span(question: Question, sentence: str) -> Span:
     norm, where = normalized_with_map(sentence)
     if not norm:
         return Span(0, len(sentence))
+    if not question.ordered:
+        return _unordered_span(question, norm, where, len(sentence))
     aligned = _align(question, norm)
     span: tuple[int, int] | None = None
     sides, firm = Sides.NONE, 0.0
@@ -213,6 +215,32 @@ def answer_span(question: Question, sentence: str) -> Span:
         return Span(0, len(sentence))
     start, end = _widen(question, norm, start, end, sides, firm)
     return Span(where[start], where[end - 1] + 1)
+
+
+def _unordered_span(question: Question, norm: str, where: list[int], length: int) -> Span:
+    """The short answer for a question whose word order says nothing (a translated one): a span
+    of the asked form in the clause that holds most of the question's words, or else in the
+    clause nearest to it; the whole sentence when the form has no type or none is found."""
+    if question.form not in (Form.QUANTITY, Form.TIME, Form.PERSON, Form.PLACE):
+        return Span(0, length)
+    words = {w for w in jieba.lcut(question.left + question.right) if len(w) > 1}
+    words.update(question.alternative_words)
+    clauses: list[tuple[int, int]] = []
+    start = 0
+    for i, ch in enumerate(norm):
+        if ch in BREAKS:
+            clauses.append((start, i))
+            start = i + 1
+    clauses.append((start, len(norm)))
+    held = [sum(len(w) for w in words if w in norm[lo:hi]) for lo, hi in clauses]
+    best = max(range(len(clauses)), key=lambda i: (held[i], -i))
+    for i in sorted(range(len(clauses)), key=lambda i: (-held[i], abs(i - best), i)):
+        span = _typed_candidate(question, norm, *clauses[i])
+        if span is not None:
+            start, end = _trim(norm, *span)
+            if end > start:
+                return Span(where[start], where[end - 1] + 1)
+    return Span(0, length)
 
 
 def has_typed_answer(question: Question, norm: str) -> float:
@@ -396,6 +424,16 @@ def _typed_candidate(q: Question, norm: str, lo: int, hi: int, last: bool = Fals
     if not found:
         return None
     return found[-1] if last else found[0]
+
+
+NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def proper_names(text: str) -> list[str]:
+    """The words of ``text`` that jieba tags as names of people, places or organisations."""
+    with _pos_lock:
+        words = list(jieba.posseg.cut(text))
+    return list(dict.fromkeys(w.word for w in words if w.flag.startswith(NAME_TAGS) and len(w.word) > 1))
 
 
 def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[int, int]]:

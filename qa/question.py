@@ -56,6 +56,18 @@ class Question:
     right: str  # normalised text after it
     wh: str  # the question word itself ("" if none)
     definition: bool = False  # "什么是X" / "X是什么": the answer is what the text says X is
+    # Other words that stand for one of its words (a translated question: "demand" -> 需求 or
+    # 诉求): (word, alternative, ...) each; a sentence with an alternative holds the word.
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    # The names (people, places, organisations) it asks about; None: not known yet.
+    names: tuple[str, ...] | None = None
+    # False for a question put into the documents' words from another language: its words are
+    # not in a Chinese sentence's order, so the words next to the question word locate nothing.
+    ordered: bool = True
+
+    @property
+    def alternative_words(self) -> list[str]:
+        return [w for group in self.alternatives for w in group[1:]]
 
 
 def analyse(text: str) -> Question:

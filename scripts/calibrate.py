@@ -41,7 +41,7 @@ from qa.questions import GoldQuestion, is_squad, read_jsonl_questions
 from qa.retrieve import retrieve
 from qa.settings import Settings
 
-CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "oov")
+CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "coverage", "names", "oov")
 
 
 def load(path: Path, index: str | None) -> tuple[Assistant, list[GoldQuestion]]:
@@ -73,9 +73,10 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
             continue
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
-        q, tokens = assistant.search_words(q)
+        q, tokens = assistant.search_words(q, qvec)
+        searched = tokens + q.alternative_words
         hits = retrieve(
-            assistant.store, qvec, tokens, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
+            assistant.store, qvec, searched, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
         )
         idf, oov = assistant.idf(tokens)
         windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], paras)

@@ -197,3 +197,60 @@ def test_an_adjacent_sentence_scoring_nearly_as_well_is_quoted_too(fake_assistan
     # a neighbour in another paragraph is no neighbour
     other = [best, replace(sentences[1], para=1)]
     assert fake_assistant.neighbour(best, other) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "doc", "paragraph", "short"),
+    [
+        ("When was the giant panda breeding research base in Chengdu built?", "成都.md", 2, "1987年"),
+        ("How many people live in Chongqing?", "重庆.txt", 3, "3400万"),
+        ("When was Pudong New Area set up?", "上海.txt", 2, "1992年"),
+    ],
+)
+def test_an_english_question_is_answered_in_the_documents_words(
+    fake_assistant, question, doc, paragraph, short
+):
+    # The fake encoder embeds character bigrams: English shares none with the documents, so
+    # only the question read in their words (CC-CEDICT backwards) can find and pick the sentence.
+    answer = fake_assistant.ask(question)
+    _check_invariants(fake_assistant, answer)
+    assert not answer.abstained
+    assert (answer.citations[0].doc, answer.citations[0].paragraph) == (doc, paragraph)
+    assert short in answer.short_answer
+    assert answer.question == question
+
+
+def test_a_translated_question_keeps_its_alternatives_and_names(fake_assistant):
+    from qa.question import analyse
+
+    q, tokens = fake_assistant.search_words(analyse("What is the population of Shanghai?"))
+    assert not q.ordered and q.names == ("上海",)
+    assert "人口" in tokens and "上海" in tokens and "population" not in tokens
+
+
+def test_a_paragraph_missing_the_name_asked_about_is_weak_evidence(fake_assistant):
+    # "population" is 人口, which only the 重庆 paragraph uses; the question is about 上海.
+    for question in ("What is the population of Shanghai?", "上海有多少人口？"):
+        answer = fake_assistant.ask(question)
+        assert answer.abstained, (question, answer.answer, answer.confidence)
+        assert answer.passages  # still listed as possibly related
+    assert not fake_assistant.ask("重庆有多少人口？").abstained
+
+
+def test_names_and_coverage_are_paragraph_evidence(fake_assistant):
+    from qa.assistant import PARAGRAPHS_CONSIDERED
+    from qa.question import analyse
+    from qa.retrieve import retrieve
+
+    q = analyse("上海有多少人口？")
+    qvec = fake_assistant.encoder.encode_queries([q.text])[0]
+    q, tokens = fake_assistant.search_words(q, qvec)
+    hits = retrieve(fake_assistant.store, qvec, tokens, q.norm)[:PARAGRAPHS_CONSIDERED]
+    paras = fake_assistant.store.paragraphs([h.para for h in hits])
+    idf, _ = fake_assistant.idf(tokens)
+    for w in fake_assistant.windows(q, qvec, idf, hits, paras):
+        text = paras[w.para].text
+        assert w.features["names"] == float("上海" in text)
+        assert w.features["coverage"] >= w.features["lexical"]
+        if "人口" in text and "上海" not in text:
+            assert 0.0 < w.features["coverage"] < 1.0
