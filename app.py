@@ -11,12 +11,14 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 from qa import backends
 from qa.assistant import Assistant
 from qa.build import build_index, is_current
 from qa.errors import QAError
+from qa.lexicon import cedict
 from qa.settings import Settings
 from qa.webapp import CSS, build_app
 
@@ -55,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    # The English-Chinese dictionary is read on the first English question: read it now, while
+    # the page loads, so that question does not wait for it.
+    threading.Thread(target=cedict, name="cedict", daemon=True).start()
     demo = build_app(assistant, _examples(corpus))
     print(f"serving on http://{args.host}:{args.port}", flush=True)
     if args.share:

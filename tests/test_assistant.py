@@ -254,3 +254,20 @@ def test_names_and_coverage_are_paragraph_evidence(fake_assistant):
         assert w.features["coverage"] >= w.features["lexical"]
         if "人口" in text and "上海" not in text:
             assert 0.0 < w.features["coverage"] < 1.0
+
+
+def test_a_sentence_drawing_a_consequence_is_quoted_with_its_reason(tmp_path):
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    # the reason shares no word with the question: only the opening 因此 ties the two together
+    corpus = {
+        "猴面包树.md": "# 猴面包树\n\n猴面包树生长在非洲。其果实富含钙质，含量比菠菜高一倍。因此它有时也被称为超级水果。\n"
+    }
+    build_index(write_corpus(tmp_path / "corpus", corpus), tmp_path / "index", encoder=FakeEncoder())
+    assistant = Assistant.load(tmp_path / "index", encoder=FakeEncoder())
+    answer = assistant.ask("为什么猴面包树被称为超级水果？")
+    _check_invariants(assistant, answer)
+    assert answer.answer == "其果实富含钙质，含量比菠菜高一倍。因此它有时也被称为超级水果。"

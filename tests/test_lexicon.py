@@ -107,3 +107,15 @@ def test_cc_cedict_ships_with_the_package():
     assert "人口" in words(lexicon, "population")
     assert "芯片" in words(lexicon, "chips")
     assert cedict() is lexicon  # parsed once per process
+
+
+def test_without_the_dictionary_english_questions_go_untranslated(monkeypatch, caplog):
+    import qa.lexicon
+
+    monkeypatch.setattr(qa.lexicon, "_lexicon", None)
+    monkeypatch.setattr(qa.lexicon, "CEDICT", ("qa", "no-such-dictionary.txt"))
+    lexicon = qa.lexicon.cedict()
+    assert lexicon.senses("population") == []
+    assert "no English-Chinese dictionary" in caplog.text
+    t = translate("What is the population?", lexicon, no_names, used)
+    assert t.untranslated == ["population"] and t.text == "什么"
