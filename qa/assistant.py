@@ -24,7 +24,7 @@ from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
 from qa.extract import alignment, answer_span, has_typed_answer, proper_names, warm_up
 from qa.index import Index
-from qa.lexicon import Translation, cedict, translate
+from qa.lexicon import Translation, cedict, name_keys, translate
 from qa.normalize import normalize
 from qa.question import Question, analyse
 from qa.retrieve import retrieve
@@ -160,9 +160,7 @@ class Assistant:
         qvec = self.encoder.encode_queries([q.text])[0]
         t1 = time.perf_counter()
         q, tokens = self.search_words(q, qvec)
-        searched = tokens + q.alternative_words
-        hits = retrieve(self.store, qvec, searched, q.norm, self.settings.candidates, self.settings.rrf_k)
-        hits = hits[: max(top_k, PARAGRAPHS_CONSIDERED)]
+        hits = self.retrieve(q, qvec, tokens)[: max(top_k, PARAGRAPHS_CONSIDERED)]
         paras = self.store.paragraphs([h.para for h in hits])
         t2 = time.perf_counter()
         sources = tuple(self._source(h, paras[h.para]) for h in hits[:top_k])
@@ -204,6 +202,12 @@ class Assistant:
         names = self.romanised_names(q.text)
         return replace(q, norm=q.norm + " " + " ".join(names)), tokens + names
 
+    def retrieve(self, q: Question, qvec: np.ndarray, tokens: list[str]) -> list[Hit]:
+        """Paragraphs ranked for ``q`` (from :meth:`search_words`): its words and the
+        alternatives that stand in for them, and its vector."""
+        searched = tokens + q.alternative_words
+        return retrieve(self.store, qvec, searched, q.norm, self.settings.candidates, self.settings.rrf_k)
+
     def _translated(self, t: Translation) -> tuple[Question, list[str]]:
         """A translated question as a Chinese one: its first translations are its words; the
         others stand in for a word they translate too (where that word is one search word)."""
@@ -224,13 +228,7 @@ class Assistant:
 
     def romanised_names(self, text: str) -> list[str]:
         """Corpus words whose pinyin spells a word (or two or three adjacent words) of ``text``."""
-        words = re.findall(r"[a-z]+", text.lower())
-        keys = [
-            key
-            for n in (3, 2, 1)
-            for i in range(len(words) - n + 1)
-            if len(key := "".join(words[i : i + n])) >= 4
-        ]
+        keys = list(name_keys(re.findall(r"[a-z]+", text.lower())).values())
         table = self.store.words_by_pinyin(keys)
         found: list[str] = []
         for key in keys:

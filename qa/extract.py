@@ -227,11 +227,10 @@ def _unordered_span(question: Question, norm: str, where: list[int], length: int
     words.update(question.alternative_words)
     clauses: list[tuple[int, int]] = []
     start = 0
-    for i, ch in enumerate(norm):
-        if ch in BREAKS:
-            clauses.append((start, i))
-            start = i + 1
-    clauses.append((start, len(norm)))
+    while start < len(norm):  # (a comma inside a number, 33,700, splits nothing)
+        end = _clause_end(norm, start)
+        clauses.append((start, end))
+        start = end + 1
     held = [sum(len(w) for w in words if w in norm[lo:hi]) for lo, hi in clauses]
     best = max(range(len(clauses)), key=lambda i: (held[i], -i))
     for i in sorted(range(len(clauses)), key=lambda i: (-held[i], abs(i - best), i)):

@@ -178,8 +178,12 @@ def cedict() -> Lexicon:
 class Translation:
     text: str  # the question in the documents' words (first translations), question word last
     words: list[tuple[str, ...]]  # each English word's translations (or name, or itself), best first
-    untranslated: list[str]  # English content words no document word stands for
     names: list[str]  # the documents' words that romanised names in it spell
+
+    @property
+    def untranslated(self) -> list[str]:
+        """English content words no document word stands for (kept as they are)."""
+        return [g[0] for g in self.words if not _HAN_WORD.fullmatch(g[0]) and not g[0].isdigit()]
 
 
 def question_word(text: str) -> tuple[str, str]:
@@ -192,6 +196,17 @@ def question_word(text: str) -> tuple[str, str]:
     return "", lower
 
 
+def name_keys(words: list[str]) -> dict[tuple[int, int], str]:
+    """Runs of one to three adjacent words, keyed by (start, length), run together as a romanised
+    name would be ("xi jinping" -> "xijinping"); runs shorter than four letters are left out."""
+    return {
+        (i, n): key
+        for n in range(_LONGEST_PHRASE, 0, -1)
+        for i in range(len(words) - n + 1)
+        if len(key := "".join(words[i : i + n])) >= 4
+    }
+
+
 def translate(
     text: str,
     lexicon: Lexicon,
@@ -202,60 +217,52 @@ def translate(
     """``text`` (an English question) in the documents' words.
 
     ``names(keys)`` maps run-together romanised words ("xijinping") to the documents' words
-    spelt so; ``used(words)`` says which Chinese words the documents use; ``prefer(word)``
-    puts first the translations it likes (e.g. the words of the passages the question's own
-    embedding retrieves). The longest phrase wins: a name, then a dictionary phrase, then a
-    single word. Each keeps up to ``ALTERNATIVES`` translations that the documents use."""
+    spelt so; ``used(words)`` says which Chinese words the documents use (each is asked once,
+    for every candidate together); ``prefer(word)`` puts first the translations it likes (e.g.
+    the words of the passages the question's own embedding retrieves). The longest phrase wins:
+    a name, then a dictionary phrase, then a single word. Each keeps up to ``ALTERNATIVES``
+    translations that the documents use."""
     wh, rest = question_word(text)
     tokens = re.findall(r"[a-z]+(?:'[a-z]+)?|\d+", rest)
+    runs = name_keys(tokens)
+    spelt = names(sorted(set(runs.values())))
+    senses = {
+        (i, n): lexicon.senses(" ".join(tokens[i : i + n]))
+        for n in range(_LONGEST_PHRASE, 0, -1)
+        for i in range(len(tokens) - n + 1)
+        if tokens[i] not in STOPWORDS
+        and (tokens[i + n - 1] not in STOPWORDS or (n > 1 and tokens[i + n - 1] in PARTICLES))
+    }
+    in_use = used(sorted({s.word for found in senses.values() for s in found}))
     out: list[tuple[str, ...]] = []
-    untranslated: list[str] = []
     found_names: list[str] = []
     i = 0
     while i < len(tokens):
-        step, chosen = _name_at(tokens, i, names)
+        step, chosen = _name_at(i, runs, spelt)
         found_names += chosen
         if not chosen and tokens[i] not in STOPWORDS:
-            step, chosen = _phrase_at(tokens, i, lexicon, used, prefer)
-            if not chosen:
-                if not tokens[i].isdigit():
-                    untranslated.append(tokens[i])
-                chosen = [tokens[i]]
+            step, chosen = _phrase_at(i, senses, in_use, prefer)
+            chosen = chosen or [tokens[i]]
         if chosen and all(chosen[0] != group[0] for group in out):
             out.append(tuple(chosen))
-        i += max(step, 1)
+        i += step
     han = [group[0] for group in out if _HAN_WORD.fullmatch(group[0]) or group[0].isdigit()]
-    return Translation("".join(han) + wh, out, untranslated, found_names)
+    return Translation("".join(han) + wh, out, found_names)
 
 
-def _name_at(
-    tokens: list[str], i: int, names: Callable[[list[str]], dict[str, list[str]]]
-) -> tuple[int, list[str]]:
+def _name_at(i: int, runs: dict[tuple[int, int], str], spelt: dict[str, list[str]]) -> tuple[int, list[str]]:
     for n in range(_LONGEST_PHRASE, 0, -1):
-        key = "".join(tokens[i : i + n])
-        if i + n <= len(tokens) and len(key) >= 4:
-            found = names([key]).get(key)
-            if found:
-                return n, sorted(found)[:1]
+        found = spelt.get(runs.get((i, n), ""))
+        if found:
+            return n, sorted(found)[:1]
     return 1, []
 
 
 def _phrase_at(
-    tokens: list[str],
-    i: int,
-    lexicon: Lexicon,
-    used: Callable[[list[str]], set[str]],
-    prefer: Callable[[str], bool],
+    i: int, senses: dict[tuple[int, int], list[Sense]], in_use: set[str], prefer: Callable[[str], bool]
 ) -> tuple[int, list[str]]:
-    for n in range(min(_LONGEST_PHRASE, len(tokens) - i), 0, -1):
-        phrase = tokens[i : i + n]
-        if phrase[-1] in STOPWORDS and not (n > 1 and phrase[-1] in PARTICLES):
-            continue
-        senses = lexicon.senses(" ".join(phrase))
-        if not senses:
-            continue
-        in_use = used(sorted({s.word for s in senses}))
-        ranked = list(dict.fromkeys(s.word for s in senses if s.word in in_use))
+    for n in range(_LONGEST_PHRASE, 0, -1):
+        ranked = list(dict.fromkeys(s.word for s in senses.get((i, n), ()) if s.word in in_use))
         if ranked:
             ranked.sort(key=lambda w: not prefer(w))  # stable: dictionary order otherwise
             return n, ranked[:ALTERNATIVES]

@@ -38,7 +38,6 @@ from qa.assistant import (
 from qa.build import squad_index
 from qa.question import analyse
 from qa.questions import GoldQuestion, is_squad, read_jsonl_questions
-from qa.retrieve import retrieve
 from qa.settings import Settings
 
 CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "coverage", "names", "oov")
@@ -74,10 +73,7 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
         q = analyse(g.question)
         qvec = assistant.encoder.encode_queries([q.text])[0]
         q, tokens = assistant.search_words(q, qvec)
-        searched = tokens + q.alternative_words
-        hits = retrieve(
-            assistant.store, qvec, searched, q.norm, assistant.settings.candidates, assistant.settings.rrf_k
-        )
+        hits = assistant.retrieve(q, qvec, tokens)
         idf, oov = assistant.idf(tokens)
         windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], paras)
         gold = next((k for k, p in enumerate(table) if (p.doc, p.article, p.paragraph) == g.gold_place), None)

@@ -144,3 +144,13 @@ def test_anchor_search_finds_the_longest_piece_as_a_full_scan_does(context, hays
     assert _longest_tail_in(context, haystack) == scan(
         lambda d, s: context[n - d - s : n - d], lambda p: haystack.rfind(p, 0, len(haystack))
     )
+
+
+def test_a_translated_question_finds_its_number_in_the_clause_of_its_words():
+    from dataclasses import replace
+
+    # "How many party members does Shizhu have?", read in the documents' words: no word order
+    q = replace(analyse("石柱党员多少"), ordered=False)
+    sentence = "全县共有乡镇32个，石柱现有党员33,700名，其中农村党员2万名。"
+    span = answer_span(q, sentence)
+    assert sentence[span.start : span.end] == "33,700名"  # the comma inside the number splits nothing

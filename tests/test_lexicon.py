@@ -119,3 +119,19 @@ def test_without_the_dictionary_english_questions_go_untranslated(monkeypatch, c
     assert "no English-Chinese dictionary" in caplog.text
     t = translate("What is the population?", lexicon, no_names, used)
     assert t.untranslated == ["population"] and t.text == "什么"
+
+
+def test_the_documents_are_asked_once_for_names_and_once_for_words(lexicon):
+    calls: list[str] = []
+
+    def names(keys: list[str]) -> dict[str, list[str]]:
+        calls.append("names")
+        return {"chengdu": ["成都"]} if "chengdu" in keys else {}
+
+    def counted_used(candidates: list[str]) -> set[str]:
+        calls.append("used")
+        return used(candidates)
+
+    t = translate("Who draws up the demand list of the population of Chengdu?", lexicon, names, counted_used)
+    assert calls == ["names", "used"]  # a remote store (Milvus) answers each in one round trip
+    assert t.text == "制定诉求清单人口成都谁"
