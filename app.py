@@ -17,7 +17,7 @@ from pathlib import Path
 from qa import backends
 from qa.assistant import Assistant
 from qa.build import build_index, is_current
-from qa.errors import QAError
+from qa.errors import IndexCorruptError, QAError
 from qa.lexicon import cedict
 from qa.settings import Settings
 from qa.webapp import CSS, build_app
@@ -31,6 +31,11 @@ def _examples(corpus: Path, count: int = 6) -> list[str]:
     answerable = [r["question"] for r in rows if r.get("answers") and r.get("type") in (None, "factoid")]
     step = max(1, len(answerable) // count)
     return answerable[::step][:count]
+
+
+def _build(corpus: Path, index: Path) -> None:
+    print(f"building the index from {corpus} into {index} …", flush=True)
+    print(build_index(corpus, index, show_progress=True).summary(), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,10 +55,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(backends.milvus_summary(args, report), flush=True)
             assistant = Assistant.load(store=backends.open_milvus(args))
         else:
-            if corpus.exists() and not is_current(index, corpus, Settings()):
-                print(f"building the index from {corpus} into {index} …", flush=True)
-                print(build_index(corpus, index, show_progress=True).summary(), flush=True)
-            assistant = Assistant.load(index)
+            # (the load checks the artefacts' checksums; is_current need not read them first)
+            if corpus.exists() and not is_current(index, corpus, Settings(), verify=False):
+                _build(corpus, index)
+            try:
+                assistant = Assistant.load(index)
+            except IndexCorruptError:
+                if not corpus.exists():
+                    raise
+                _build(corpus, index)  # a damaged index is rebuilt from its documents
+                assistant = Assistant.load(index)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

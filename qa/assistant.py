@@ -83,8 +83,15 @@ _CLAUSE_SPLIT = re.compile(r"[,，;；:：]")
 # A sentence that opens by pointing back ("这是…", "此…") or by drawing a consequence ("因此…",
 # "所以…": its reason is the sentence before) needs the one before it to be understood.
 POINTS_BACK = ("这", "此", "上述", "以上", "因此", "所以", "因而", "于是")
-# When the sentence before holds this share of the question's word weight, quote both.
+# When the sentence before holds this share of the weight of the question's words that the
+# article's title does not hold (``context_focus``), quote both: a sentence before that only names
+# the topic is not needed.
 CONTEXT_SHARE = 0.25
+# A sentence that announces what follows ("…如下：", "…分为以下三类。") is quoted with the next.
+POINTS_FORWARD = re.compile(r"(?:[:：]|(?:以下|如下)[^。，,]{0,12}[。.!！])[”’」』）)]?\s*$")
+# A sentence of at most this many letters and digits ("降居顺成宫。", "卒。") is the end of the
+# one before it, split off by its full stop: it is quoted with that one (with the next when first).
+FRAGMENT_CHARS = 10
 
 
 def _longest_common(a: str, b: str) -> int:
@@ -172,7 +179,7 @@ class Assistant:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
         # (a question in another language ranks sentences by cosine, not on the margin's scale)
         neighbour = self.neighbour(best, windows) if _HAN.search(q.text) else None
-        citation = self._cite(q, best, paras[best.para], neighbour)
+        citation = self._cite(q, best, paras[best.para], neighbour, self._following(best, windows))
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
@@ -281,7 +288,8 @@ class Assistant:
         """Every sentence of the ``hits`` with its evidence and its score against the other
         sentences of its paragraph, in retrieval order. A sentence whose question words stand
         partly in the sentence before it (a heading sentence, an antecedent) carries that as
-        ``context``; the answer then quotes both (see :meth:`_cite`).
+        ``context`` (and ``context_focus``, counting only words that are not the topic's); the
+        answer then quotes both (see :meth:`_cite`).
 
         Words of the question that the paragraph's title holds name the topic every sentence of
         the article is about; ``focus`` counts only the others, the words that tell sibling
@@ -330,6 +338,10 @@ class Assistant:
             for offset, (s, (words, norm, grams)) in enumerate(zip(rows, parsed, strict=True)):
                 lexical = sum(w for t, w in idf.items() if t in words) / total_idf
                 with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
+                focus = sum(w for t, w in focus_idf.items() if t in words) / focus_total
+                focus_previous = (
+                    sum(w for t, w in focus_idf.items() if t in words or t in previous) / focus_total
+                )
                 features = {
                     "dense": float(dense[offset]),
                     "lexical": lexical,
@@ -341,7 +353,8 @@ class Assistant:
                     "lcs": _longest_common(content, norm) / len(content) if content else 0.0,
                     "first": float(offset == 0),
                     "typed": has_typed_answer(q, norm),
-                    "focus": sum(w for t, w in focus_idf.items() if t in words) / focus_total,
+                    "focus": focus,
+                    "context_focus": focus_previous - focus,
                     "clause": sum(idf.get(t, 0.0) for t in own if t in words) / own_total,
                     "clause_focus": sum(focus_idf.get(t, 0.0) for t in own if t in words) / own_focus_total,
                     "coverage": coverage,
@@ -380,15 +393,39 @@ class Assistant:
         ]
         return max(close, key=lambda w: w.score, default=None)
 
+    def _following(self, best: Window, windows: list[Window]) -> Window | None:
+        """The sentence after ``best`` in its paragraph, if retrieved."""
+        after = [w for w in windows if w.para == best.para and w.start >= best.end]
+        return min(after, key=lambda w: w.start, default=None)
+
     def _cite(
-        self, q: Question, best: Window, para: ParagraphRecord, neighbour: Window | None = None
+        self,
+        q: Question,
+        best: Window,
+        para: ParagraphRecord,
+        neighbour: Window | None = None,
+        following: Window | None = None,
     ) -> Citation:
+        """Cite ``best``, with one adjacent sentence where it cannot stand alone: the one before
+        when it points back to it (``POINTS_BACK``) or holds part of the question's words other
+        than the topic's (``context_focus``); the next when it announces it (``POINTS_FORWARD``); the close runner-up
+        ``neighbour``; the one before (or after) when it is a fragment (``FRAGMENT_CHARS``)."""
+        text = para.text
         start, end = best.start, best.end
-        opens_back = para.text[best.start : best.end].startswith(POINTS_BACK)
-        if best.previous_start >= 0 and (best.features["context"] >= CONTEXT_SHARE or opens_back):
+        sentence = text[best.start : best.end]
+        if best.previous_start >= 0 and (
+            best.features["context_focus"] >= CONTEXT_SHARE or sentence.startswith(POINTS_BACK)
+        ):
             start = best.previous_start  # one sentence is not enough: quote the one before too
-        if neighbour is not None and start == best.start:  # at most two sentences
+        elif following is not None and POINTS_FORWARD.search(sentence):
+            end = following.end
+        elif neighbour is not None:
             start, end = min(start, neighbour.start), max(end, neighbour.end)
+        elif sum(c.isalnum() for c in sentence) <= FRAGMENT_CHARS:
+            if best.previous_start >= 0:
+                start = best.previous_start
+            elif following is not None:
+                end = following.end
         quote = para.text[start:end]
         span = answer_span(q, quote)
         citation = Citation(

@@ -81,20 +81,27 @@ def corpus_fingerprint(corpus: Path) -> dict[str, str]:
     return files
 
 
-def is_current(index_dir: Path, corpus: Path, settings: Settings) -> bool:
-    """True when the manifest says the index was built from these files with these settings."""
-    return is_current_files(index_dir, corpus_fingerprint(corpus), settings)
+def is_current(index_dir: Path, corpus: Path, settings: Settings, verify: bool = True) -> bool:
+    """True when the manifest says the index was built from these files with these settings.
+    ``verify=False`` skips the artefacts' checksums, for a caller that loads the index next (the
+    load checks them: each is read once)."""
+    return is_current_files(index_dir, corpus_fingerprint(corpus), settings, verify=verify)
 
 
 def is_current_files(
-    index_dir: Path, files: dict[str, str], settings: Settings, encoder: str | None = None
+    index_dir: Path,
+    files: dict[str, str],
+    settings: Settings,
+    encoder: str | None = None,
+    verify: bool = True,
 ) -> bool:
     """Same as :func:`is_current` for a given fingerprint (``encoder``: its name, if not the settings').
 
-    The artefacts are verified too: a damaged index is never "current"."""
+    The artefacts are verified too (unless ``verify`` is false): a damaged index is never "current"."""
     try:
         manifest = read_manifest(index_dir)
-        verify_artefacts(index_dir, manifest)
+        if verify:
+            verify_artefacts(index_dir, manifest)
     except QAError:
         return False
     return bool(

@@ -443,10 +443,13 @@ def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[in
     at = lo
     current: tuple[int, int] | None = None
     pending = False  # a list connector (、 和 及 与) after the current run
+    nouns_from: int | None = None  # where the run of common nouns just before this word starts
     for word in words:
         start, end = at, at + len(word.word)
         at = end
         if any(word.flag.startswith(t) for t in tags):
+            if current is None and word.flag.startswith("nt") and nouns_from is not None:
+                start = nouns_from  # an organisation's name takes the nouns before it: 街道党工委
             current = (current[0], end) if current else (start, end)
             pending = False
         elif current and not pending and word.word in LIST_JOINERS:
@@ -455,6 +458,10 @@ def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[in
             if current:
                 runs.append(current)
             current, pending = None, False
+        if word.flag in ("n", "ns") and current is None:
+            nouns_from = start if nouns_from is None else nouns_from
+        else:
+            nouns_from = None
     if current:
         runs.append(current)
     return runs

@@ -68,8 +68,10 @@ def cmrc_em(prediction: str, golds: Sequence[str]) -> float:
 
 
 def contains(answer: str, golds: Sequence[str]) -> bool:
-    """Is a gold answer quoted inside the answer text?"""
-    return any(g and g in answer for g in golds)
+    """Is a gold answer quoted inside the answer text? Spaces and punctuation at a gold answer's
+    edges (an annotator's stray "。" or space) are not asked for."""
+    edges = "".join(CMRC_PUNCT) + " \t\r\n\u3000"
+    return any(g.strip(edges) and g.strip(edges) in answer for g in golds)
 
 
 def reciprocal_rank(ranked: Sequence[object], gold: object) -> float:

@@ -6,6 +6,7 @@ import pytest
 
 from qa.assistant import NO_ANSWER
 from qa.errors import QuestionError
+from qa.settings import Settings
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS, PASSAGE_FIELDS
 
@@ -271,3 +272,50 @@ def test_a_sentence_drawing_a_consequence_is_quoted_with_its_reason(tmp_path):
     answer = assistant.ask("为什么猴面包树被称为超级水果？")
     _check_invariants(assistant, answer)
     assert answer.answer == "其果实富含钙质，含量比菠菜高一倍。因此它有时也被称为超级水果。"
+
+
+@pytest.mark.parametrize(
+    "body, question, quote",
+    [
+        # a sentence announcing what follows is quoted with it (the list shares no question word)
+        (
+            "山楂树分布于亚洲。山楂树的果实用途如下。鲜食、入药、酿酒。",
+            "山楂树的果实有什么用途？",
+            "山楂树的果实用途如下。鲜食、入药、酿酒。",
+        ),
+        (
+            "山楂树分布于亚洲。山楂树的果实可分为以下三类。红果、黄果、白果。",
+            "山楂树的果实分为哪几类？",
+            "山楂树的果实可分为以下三类。红果、黄果、白果。",
+        ),
+        # a fragment split off by its full stop is quoted with the sentence it ends
+        (
+            "皇后的兄长谋反，事发后皇帝大怒。降居北宫。此后再未复位。",
+            "皇后降居何处？",
+            "皇后的兄长谋反，事发后皇帝大怒。降居北宫。",
+        ),
+        # a sentence that stands alone is quoted alone
+        (
+            "山楂树分布于亚洲。山楂树于1950年引入本地，次年开花。卒年不详。",
+            "山楂树哪一年引入本地？",
+            "山楂树于1950年引入本地，次年开花。",
+        ),
+    ],
+)
+def test_a_sentence_that_cannot_stand_alone_is_quoted_with_its_neighbour(tmp_path, body, question, quote):
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    build_index(
+        write_corpus(tmp_path / "corpus", {"树.md": f"# 树\n\n{body}\n"}),
+        tmp_path / "index",
+        encoder=FakeEncoder(),
+    )
+    # (quoting, not confidence, is under test: the bigram-hash encoder is no judge of that)
+    settings = replace(Settings(), abstain_below=0.0)
+    assistant = Assistant.load(tmp_path / "index", settings=settings, encoder=FakeEncoder())
+    answer = assistant.ask(question)
+    _check_invariants(assistant, answer)
+    assert answer.answer == quote

@@ -154,3 +154,13 @@ def test_a_translated_question_finds_its_number_in_the_clause_of_its_words():
     sentence = "全县共有乡镇32个，石柱现有党员33,700名，其中农村党员2万名。"
     span = answer_span(q, sentence)
     assert sentence[span.start : span.end] == "33,700名"  # the comma inside the number splits nothing
+
+
+def test_an_organisation_keeps_the_nouns_that_name_it():
+    from dataclasses import replace
+
+    # "Who draws up the list?": the organisation is 街道党工委, not its last word 党工委
+    q = replace(analyse("谁制定清单"), ordered=False)
+    sentence = "由街道党工委汇总制定清单，辖区各单位提供资源。"
+    span = answer_span(q, sentence)
+    assert sentence[span.start : span.end] == "街道党工委"

@@ -38,6 +38,11 @@ def test_containment_and_reciprocal_rank():
     assert contains("摸排发现突出问题1475个，分类分项", ["1475个"])
     assert not contains("摸排发现突出问题", ["1475个"])
     assert not contains("anything", [])
+    # an annotator's stray full stop or space at a gold answer's edge is not asked for ...
+    assert contains("全裸或者部分裸体都是受到鼓励的。", ["。全裸或者部分裸体", " 部分裸体 "])
+    # ... but the words are, and a gold of punctuation alone is nothing to find
+    assert not contains("全裸或者部分裸体都是受到鼓励的。", ["。全裸或部分裸体"])
+    assert not contains("……。", ["。"])
     assert reciprocal_rank(["a", "b", "c"], "b") == 0.5
     assert reciprocal_rank(["a"], "z") == 0.0
 
