@@ -22,7 +22,7 @@ from qa.answer import Answer, Citation, Source
 from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
 from qa.errors import QuestionError
-from qa.extract import alignment, answer_span, has_typed_answer, proper_names, warm_up
+from qa.extract import alignment, answer_span, context_pairs, has_typed_answer, proper_names, warm_up
 from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
 from qa.normalize import normalize
@@ -302,6 +302,7 @@ class Assistant:
         content = "".join(c for c in (q.left + q.right if q.wh else q.norm) if c.isalnum())
         qgrams = _bigrams(content)
         qchars = set(content)
+        pairs = context_pairs(q)
         own = self._question_words(q)
         chinese = bool(_HAN.search(q.text))
         alternatives = {group[0]: frozenset(group[1:]) for group in q.alternatives}
@@ -336,21 +337,26 @@ class Assistant:
             previous: frozenset[str] = frozenset()
             previous_start = -1
             for offset, (s, (words, norm, grams)) in enumerate(zip(rows, parsed, strict=True)):
-                lexical = sum(w for t, w in idf.items() if t in words) / total_idf
-                with_previous = sum(w for t, w in idf.items() if t in words or t in previous) / total_idf
+                held = [(t, w) for t, w in idf.items() if t in words or t in previous]
+                lexical = sum(w for t, w in held if t in words) / total_idf
+                with_previous = sum(w for _, w in held) / total_idf
                 focus = sum(w for t, w in focus_idf.items() if t in words) / focus_total
-                focus_previous = (
-                    sum(w for t, w in focus_idf.items() if t in words or t in previous) / focus_total
-                )
+                focus_previous = sum(focus_idf.get(t, 0.0) for t, _ in held) / focus_total
+                shared_grams = len(qgrams & grams)
+                shared_chars = len(qchars & set(norm))
+                # Without a character pair in common, nothing of two characters or more matches:
+                # the alignment is nil and the longest common run is one character at most.
+                aligns = any(pair in norm for pair in pairs)
+                common = _longest_common(content, norm) if shared_grams else min(shared_chars, 1)
                 features = {
                     "dense": float(dense[offset]),
                     "lexical": lexical,
-                    "bigrams": len(qgrams & grams) / len(qgrams) if qgrams else 0.0,
+                    "bigrams": shared_grams / len(qgrams) if qgrams else 0.0,
                     "paragraph": hit.score / top_score,
-                    "align": alignment(q, norm),
+                    "align": alignment(q, norm) if aligns else 0.0,
                     "context": with_previous - lexical,
-                    "chars": len(qchars & set(norm)) / len(qchars) if qchars else 0.0,
-                    "lcs": _longest_common(content, norm) / len(content) if content else 0.0,
+                    "chars": shared_chars / len(qchars) if qchars else 0.0,
+                    "lcs": common / len(content) if content else 0.0,
                     "first": float(offset == 0),
                     "typed": has_typed_answer(q, norm),
                     "focus": focus,

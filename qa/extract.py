@@ -14,6 +14,7 @@ into the original sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -242,24 +243,33 @@ def _unordered_span(question: Question, norm: str, where: list[int], length: int
     return Span(0, length)
 
 
+_NUMERAL = re.compile(r"[\d一二三四五六七八九十百千万亿两]")
+
+
 def has_typed_answer(question: Question, norm: str) -> float:
     """1 when ``norm`` holds a number (quantity questions) or a date (time questions) that the
     question itself does not contain; 0 otherwise, and for other question forms."""
     pattern = {Form.QUANTITY: _NUMBER, Form.TIME: _TIME}.get(question.form)
-    if pattern is None:
+    if pattern is None or not _NUMERAL.search(norm):
         return 0.0
     for m in pattern.finditer(norm):
         found = m.group().strip(",，. ")
-        if (
-            found
-            and any(ch.isdigit() or ch in "一二三四五六七八九十百千万亿两" for ch in found)
-            and found not in question.norm
-        ):
+        if found and _NUMERAL.search(found) and found not in question.norm:
             return 1.0
     return 0.0
 
 
 ALIGN_FULL = 8  # matched context characters (next to the question word) that count as a full match
+
+
+def context_pairs(question: Question) -> frozenset[str]:
+    """The adjacent character pairs of the question's words beside its question word. A
+    sentence holding none of them does not align (:func:`alignment` matches pieces of at least
+    :data:`MIN_CONTEXT` characters, each holding such a pair)."""
+    if not question.wh:
+        return frozenset()
+    sides = (question.left.strip(CLAUSE_MARKS + " "), question.right.strip(CLAUSE_MARKS + " "))
+    return frozenset(side[i : i + 2] for side in sides for i in range(len(side) - 1))
 
 
 def alignment(question: Question, norm: str) -> float:
@@ -367,13 +377,11 @@ _NOUN_TAGS = ("n", "ng", "nz", "nt", "nr", "ns")
 
 def _head_noun(right: str) -> str:
     """The nouns that open ``right`` (the words after "什么"/"哪些"), which name what is asked for."""
-    with _pos_lock:
-        words = list(jieba.posseg.cut(right))
     head = ""
-    for word in words:
-        if word.flag not in _NOUN_TAGS:
+    for word, flag in _tags(right):
+        if flag not in _NOUN_TAGS:
             break
-        head += word.word
+        head += word
     return head
 
 
@@ -430,35 +438,40 @@ NAME_TAGS = ("nr", "ns", "nt", "nz")
 
 def proper_names(text: str) -> list[str]:
     """The words of ``text`` that jieba tags as names of people, places or organisations."""
-    with _pos_lock:
-        words = list(jieba.posseg.cut(text))
-    return list(dict.fromkeys(w.word for w in words if w.flag.startswith(NAME_TAGS) and len(w.word) > 1))
+    return list(dict.fromkeys(w for w, flag in _tags(text) if flag.startswith(NAME_TAGS) and len(w) > 1))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tags(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of ``text`` with their part-of-speech tags. Kept per text: its HMM for
+    unknown words is slow (milliseconds on a sentence full of foreign names), and the sentences
+    that answer recur across questions."""
+    with _pos_lock:  # jieba.posseg's default tokenizer is shared global state
+        return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
 
 
 def _tagged(norm: str, lo: int, hi: int, tags: tuple[str, ...]) -> list[tuple[int, int]]:
     """Runs of adjacent words carrying one of ``tags`` in norm[lo:hi]."""
-    with _pos_lock:  # jieba.posseg's default tokenizer is shared global state
-        words = list(jieba.posseg.cut(norm[lo:hi]))
     runs: list[tuple[int, int]] = []
     at = lo
     current: tuple[int, int] | None = None
     pending = False  # a list connector (、 和 及 与) after the current run
     nouns_from: int | None = None  # where the run of common nouns just before this word starts
-    for word in words:
-        start, end = at, at + len(word.word)
+    for word, flag in _tags(norm[lo:hi]):
+        start, end = at, at + len(word)
         at = end
-        if any(word.flag.startswith(t) for t in tags):
-            if current is None and word.flag.startswith("nt") and nouns_from is not None:
+        if any(flag.startswith(t) for t in tags):
+            if current is None and flag.startswith("nt") and nouns_from is not None:
                 start = nouns_from  # an organisation's name takes the nouns before it: 街道党工委
             current = (current[0], end) if current else (start, end)
             pending = False
-        elif current and not pending and word.word in LIST_JOINERS:
+        elif current and not pending and word in LIST_JOINERS:
             pending = True  # "俄罗斯、日本" stays one answer
         else:
             if current:
                 runs.append(current)
             current, pending = None, False
-        if word.flag in ("n", "ns") and current is None:
+        if flag in ("n", "ns") and current is None:
             nouns_from = start if nouns_from is None else nouns_from
         else:
             nouns_from = None

@@ -164,3 +164,13 @@ def test_an_organisation_keeps_the_nouns_that_name_it():
     sentence = "由街道党工委汇总制定清单，辖区各单位提供资源。"
     span = answer_span(q, sentence)
     assert sentence[span.start : span.end] == "街道党工委"
+
+
+@given(_TEXT, st.sampled_from(["什么", "多少", "谁", "哪里"]), _TEXT, _TEXT)
+def test_a_sentence_sharing_no_character_pair_with_the_question_does_not_align(left, wh, right, sentence):
+    from qa.extract import alignment, context_pairs
+
+    # (the assistant skips alignment for such sentences: the shortcut must change nothing)
+    q = analyse(left + wh + right + "？")
+    if not any(pair in sentence for pair in context_pairs(q)):
+        assert alignment(q, sentence) == 0.0
