@@ -87,8 +87,11 @@ POINTS_BACK = ("这", "此", "上述", "以上", "因此", "所以", "因而", "
 # article's title does not hold (``context_focus``), quote both: a sentence before that only names
 # the topic is not needed.
 CONTEXT_SHARE = 0.25
-# A sentence that announces what follows ("…如下：", "…分为以下三类。") is quoted with the next.
-POINTS_FORWARD = re.compile(r"(?:[:：]|(?:以下|如下)[^。，,]{0,12}[。.!！])[”’」』）)]?\s*$")
+# A sentence that announces what follows ("…如下。", "…分为以下三类。", "有以下的差异。") is quoted
+# with the next; "以下" that means "below" ("18岁以下的未成年人。") announces nothing.
+POINTS_FORWARD = re.compile(
+    r"(?:[:：]|(?:以下|如下)的?(?:[几一二三四五六七八九十两\d]+[个种类点项条]?)?[\u4e00-\u9fff]{0,2}[。.!！])[”’」』）)]?\s*$"
+)
 # A sentence of at most this many letters and digits ("降居顺成宫。", "卒。") is the end of the
 # one before it, split off by its full stop: it is quoted with that one (with the next when first).
 FRAGMENT_CHARS = 10

@@ -294,7 +294,12 @@ def test_a_sentence_drawing_a_consequence_is_quoted_with_its_reason(tmp_path):
             "皇后降居何处？",
             "皇后的兄长谋反，事发后皇帝大怒。降居北宫。",
         ),
-        # a sentence that stands alone is quoted alone
+        # a sentence that stands alone is quoted alone ("以下" meaning "below" announces nothing)
+        (
+            "迦楼罗人面鸟身，头戴宝冠。迦楼罗肚脐以下也是鹰的形象。其尾下垂，散开。",
+            "迦楼罗肚脐以下是什么形象？",
+            "迦楼罗肚脐以下也是鹰的形象。",
+        ),
         (
             "山楂树分布于亚洲。山楂树于1950年引入本地，次年开花。卒年不详。",
             "山楂树哪一年引入本地？",
