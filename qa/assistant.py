@@ -116,6 +116,11 @@ class _Sentence(NamedTuple):
     bigrams: frozenset[str]
 
 
+def _holding(sentence: _Sentence, words: list[str]) -> _Sentence:
+    """``sentence`` with ``words`` counted among its words."""
+    return sentence._replace(words=sentence.words | frozenset(words)) if words else sentence
+
+
 def _bigrams(text: str) -> set[str]:
     chars = [c for c in text if c.isalnum()]
     return {a + b for a, b in itertools.pairwise(chars)}
@@ -333,6 +338,10 @@ class Assistant:
                     p._replace(words=p.words | {w for w, alts in alternatives.items() if alts & p.words})
                     for p in parsed
                 ]
+            # A question word that jieba cut otherwise in the sentence ("线上" in "在线上业态") is
+            # still held by it.
+            multi = [t for t in idf if len(t) > 1]
+            parsed = [_holding(p, [t for t in multi if t not in p.words and t in p.norm]) for p in parsed]
             everywhere = frozenset().union(*(p.words for p in parsed))
             coverage = sum(w for t, w in idf.items() if t in everywhere) / total_idf
             para_norm = title + "".join(p.norm for p in parsed)

@@ -324,3 +324,29 @@ def test_a_sentence_that_cannot_stand_alone_is_quoted_with_its_neighbour(tmp_pat
     answer = assistant.ask(question)
     _check_invariants(assistant, answer)
     assert answer.answer == quote
+
+
+def test_a_question_word_jieba_cuts_otherwise_in_the_sentence_still_counts(tmp_path):
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from qa.question import analyse
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    # jieba reads "在线上业态" as 在线 + 上 + 业态: the sentence holds 线上 all the same
+    corpus = {"业态.md": "# 新业态\n\n近年来大力发展在线上业态。在线消费持续增长。\n"}
+    build_index(write_corpus(tmp_path / "corpus", corpus), tmp_path / "index", encoder=FakeEncoder())
+    assistant = Assistant.load(tmp_path / "index", encoder=FakeEncoder())
+    q = analyse("线上业态是什么？")
+    qvec = assistant.encoder.encode_queries([q.text])[0]
+    q, tokens = assistant.search_words(q, qvec)
+    assert "线上" in tokens
+    hits = assistant.retrieve(q, qvec, tokens)
+    paras = assistant.store.paragraphs([h.para for h in hits])
+    idf, _ = assistant.idf(tokens)
+    lexical = {
+        paras[w.para].text[w.start : w.end]: w.features["lexical"]
+        for w in assistant.windows(q, qvec, idf, hits, paras)
+    }
+    assert lexical["近年来大力发展在线上业态。"] == pytest.approx(1.0)
+    assert lexical["在线消费持续增长。"] == 0.0
