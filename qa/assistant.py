@@ -315,6 +315,7 @@ class Assistant:
         chinese = bool(_HAN.search(q.text))
         alternatives = {group[0]: frozenset(group[1:]) for group in q.alternatives}
         names = q.names if q.names is not None else proper_names(q.left + q.right if q.wh else q.norm)
+        spelt = [t for t in idf if len(t) > 1]  # words a sentence holds if its text spells them
         top_score = hits[0].score if hits and hits[0].score else 1.0
         weights = self.settings.weights
         out: list[Window] = []
@@ -332,16 +333,16 @@ class Assistant:
             own_total = sum(idf.get(t, 0.0) for t in own) or 1.0
             own_focus_total = sum(focus_idf.get(t, 0.0) for t in own) or 1.0
             dense = vectors @ qvec
-            parsed = [self._sentence(s.key, text[s.start : s.end]) for s in rows]
-            if alternatives:
-                parsed = [
-                    p._replace(words=p.words | {w for w, alts in alternatives.items() if alts & p.words})
-                    for p in parsed
-                ]
-            # A question word that jieba cut otherwise in the sentence ("线上" in "在线上业态") is
-            # still held by it.
-            multi = [t for t in idf if len(t) > 1]
-            parsed = [_holding(p, [t for t in multi if t not in p.words and t in p.norm]) for p in parsed]
+            # A sentence holds a question word that one of the word's alternatives stands for, and
+            # one that jieba cut otherwise in it ("线上" in "在线上业态").
+            parsed = [
+                _holding(
+                    p,
+                    [w for w, alts in alternatives.items() if alts & p.words]
+                    + [t for t in spelt if t not in p.words and t in p.norm],
+                )
+                for p in (self._sentence(s.key, text[s.start : s.end]) for s in rows)
+            ]
             everywhere = frozenset().union(*(p.words for p in parsed))
             coverage = sum(w for t, w in idf.items() if t in everywhere) / total_idf
             para_norm = title + "".join(p.norm for p in parsed)
@@ -444,7 +445,7 @@ class Assistant:
                 start = best.previous_start
             elif following is not None:
                 end = following.end
-        quote = para.text[start:end]
+        quote = text[start:end]
         span = answer_span(q, quote)
         citation = Citation(
             para.doc,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CMRC_PUNCT = set("-:_*^/\\~`+=，。：？！“”；’《》·、「」（）－～『』")
+_GOLD_EDGES = "".join(CMRC_PUNCT) + " \t\r\n\u3000"  # not asked of a quote (see contains)
 _OTHER_RUN = re.compile(r"[^\u4e00-\u9fff\s]+")
 
 
@@ -70,8 +71,7 @@ def cmrc_em(prediction: str, golds: Sequence[str]) -> float:
 def contains(answer: str, golds: Sequence[str]) -> bool:
     """Is a gold answer quoted inside the answer text? Spaces and punctuation at a gold answer's
     edges (an annotator's stray "。" or space) are not asked for."""
-    edges = "".join(CMRC_PUNCT) + " \t\r\n\u3000"
-    return any(g.strip(edges) and g.strip(edges) in answer for g in golds)
+    return any((core := g.strip(_GOLD_EDGES)) and core in answer for g in golds)
 
 
 def reciprocal_rank(ranked: Sequence[object], gold: object) -> float:

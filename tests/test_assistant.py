@@ -28,6 +28,32 @@ def _check_invariants(assistant, answer):
     assert 0.0 <= answer.confidence <= 1.0
 
 
+def _assistant_for(tmp_path, corpus, settings=Settings()):
+    """An assistant over ``corpus`` (file name -> text), indexed with the bigram-hash encoder."""
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    build_index(write_corpus(tmp_path / "corpus", corpus), tmp_path / "index", encoder=FakeEncoder())
+    return Assistant.load(tmp_path / "index", settings=settings, encoder=FakeEncoder())
+
+
+def _windows(assistant, question):
+    """The sentences ``ask`` weighs for ``question``, with the paragraphs they stand in, and
+    the question's search words."""
+    from qa.assistant import PARAGRAPHS_CONSIDERED
+    from qa.question import analyse
+
+    q = analyse(question)
+    qvec = assistant.encoder.encode_queries([q.text])[0]
+    q, tokens = assistant.search_words(q, qvec)
+    hits = assistant.retrieve(q, qvec, tokens)[:PARAGRAPHS_CONSIDERED]
+    paras = assistant.store.paragraphs([h.para for h in hits])
+    idf, _ = assistant.idf(tokens)
+    return assistant.windows(q, qvec, idf, hits, paras), paras, tokens
+
+
 def test_answer_quotes_and_cites_the_paragraph(fake_assistant):
     answer = fake_assistant.ask("浦东新区设立于哪一年？")
     _check_invariants(fake_assistant, answer)
@@ -147,13 +173,7 @@ SIBLINGS = {
 
 @pytest.fixture
 def sibling_assistant(tmp_path):
-    from qa.assistant import Assistant
-    from qa.build import build_index
-    from tests.conftest import write_corpus
-    from tests.fakes import FakeEncoder
-
-    build_index(write_corpus(tmp_path / "corpus", SIBLINGS), tmp_path / "index", encoder=FakeEncoder())
-    return Assistant.load(tmp_path / "index", encoder=FakeEncoder())
+    return _assistant_for(tmp_path, SIBLINGS)
 
 
 def test_the_article_topic_does_not_choose_among_sibling_sentences(sibling_assistant):
@@ -239,17 +259,8 @@ def test_a_paragraph_missing_the_name_asked_about_is_weak_evidence(fake_assistan
 
 
 def test_names_and_coverage_are_paragraph_evidence(fake_assistant):
-    from qa.assistant import PARAGRAPHS_CONSIDERED
-    from qa.question import analyse
-    from qa.retrieve import retrieve
-
-    q = analyse("上海有多少人口？")
-    qvec = fake_assistant.encoder.encode_queries([q.text])[0]
-    q, tokens = fake_assistant.search_words(q, qvec)
-    hits = retrieve(fake_assistant.store, qvec, tokens, q.norm)[:PARAGRAPHS_CONSIDERED]
-    paras = fake_assistant.store.paragraphs([h.para for h in hits])
-    idf, _ = fake_assistant.idf(tokens)
-    for w in fake_assistant.windows(q, qvec, idf, hits, paras):
+    windows, paras, _ = _windows(fake_assistant, "上海有多少人口？")
+    for w in windows:
         text = paras[w.para].text
         assert w.features["names"] == float("上海" in text or "上海" in (paras[w.para].title or ""))
         assert w.features["coverage"] >= w.features["lexical"]
@@ -258,17 +269,11 @@ def test_names_and_coverage_are_paragraph_evidence(fake_assistant):
 
 
 def test_a_sentence_drawing_a_consequence_is_quoted_with_its_reason(tmp_path):
-    from qa.assistant import Assistant
-    from qa.build import build_index
-    from tests.conftest import write_corpus
-    from tests.fakes import FakeEncoder
-
     # the reason shares no word with the question: only the opening 因此 ties the two together
     corpus = {
         "猴面包树.md": "# 猴面包树\n\n猴面包树生长在非洲。其果实富含钙质，含量比菠菜高一倍。因此它有时也被称为超级水果。\n"
     }
-    build_index(write_corpus(tmp_path / "corpus", corpus), tmp_path / "index", encoder=FakeEncoder())
-    assistant = Assistant.load(tmp_path / "index", encoder=FakeEncoder())
+    assistant = _assistant_for(tmp_path, corpus)
     answer = assistant.ask("为什么猴面包树被称为超级水果？")
     _check_invariants(assistant, answer)
     assert answer.answer == "其果实富含钙质，含量比菠菜高一倍。因此它有时也被称为超级水果。"
@@ -308,45 +313,21 @@ def test_a_sentence_drawing_a_consequence_is_quoted_with_its_reason(tmp_path):
     ],
 )
 def test_a_sentence_that_cannot_stand_alone_is_quoted_with_its_neighbour(tmp_path, body, question, quote):
-    from qa.assistant import Assistant
-    from qa.build import build_index
-    from tests.conftest import write_corpus
-    from tests.fakes import FakeEncoder
-
-    build_index(
-        write_corpus(tmp_path / "corpus", {"树.md": f"# 树\n\n{body}\n"}),
-        tmp_path / "index",
-        encoder=FakeEncoder(),
-    )
     # (quoting, not confidence, is under test: the bigram-hash encoder is no judge of that)
     settings = replace(Settings(), abstain_below=0.0)
-    assistant = Assistant.load(tmp_path / "index", settings=settings, encoder=FakeEncoder())
+    assistant = _assistant_for(tmp_path, {"树.md": f"# 树\n\n{body}\n"}, settings)
     answer = assistant.ask(question)
     _check_invariants(assistant, answer)
     assert answer.answer == quote
 
 
 def test_a_question_word_jieba_cuts_otherwise_in_the_sentence_still_counts(tmp_path):
-    from qa.assistant import Assistant
-    from qa.build import build_index
-    from qa.question import analyse
-    from tests.conftest import write_corpus
-    from tests.fakes import FakeEncoder
-
     # jieba reads "在线上业态" as 在线 + 上 + 业态: the sentence holds 线上 all the same
-    corpus = {"业态.md": "# 新业态\n\n近年来大力发展在线上业态。在线消费持续增长。\n"}
-    build_index(write_corpus(tmp_path / "corpus", corpus), tmp_path / "index", encoder=FakeEncoder())
-    assistant = Assistant.load(tmp_path / "index", encoder=FakeEncoder())
-    q = analyse("线上业态是什么？")
-    qvec = assistant.encoder.encode_queries([q.text])[0]
-    q, tokens = assistant.search_words(q, qvec)
+    assistant = _assistant_for(
+        tmp_path, {"业态.md": "# 新业态\n\n近年来大力发展在线上业态。在线消费持续增长。\n"}
+    )
+    windows, paras, tokens = _windows(assistant, "线上业态是什么？")
     assert "线上" in tokens
-    hits = assistant.retrieve(q, qvec, tokens)
-    paras = assistant.store.paragraphs([h.para for h in hits])
-    idf, _ = assistant.idf(tokens)
-    lexical = {
-        paras[w.para].text[w.start : w.end]: w.features["lexical"]
-        for w in assistant.windows(q, qvec, idf, hits, paras)
-    }
+    lexical = {paras[w.para].text[w.start : w.end]: w.features["lexical"] for w in windows}
     assert lexical["近年来大力发展在线上业态。"] == pytest.approx(1.0)
     assert lexical["在线消费持续增长。"] == 0.0
