@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from qa import backends
@@ -45,26 +46,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument(
+        "--reader", default="shipped", help="shipped (default), a reader folder, or none (sentence choice alone)"
+    )
     backends.add_arguments(parser)
     args = parser.parse_args(argv)
     index, corpus = Path(args.index), Path(args.corpus)
+    settings = replace(Settings(), reader=args.reader)
     try:
         if args.backend == "milvus":
             if corpus.exists():  # incremental: files already in the collection are skipped
                 report = backends.index_milvus(args, corpus, Settings())
                 print(backends.milvus_summary(args, report), flush=True)
-            assistant = Assistant.load(store=backends.open_milvus(args))
+            assistant = Assistant.load(settings=settings, store=backends.open_milvus(args))
         else:
             # (the load checks the artefacts' checksums; is_current need not read them first)
             if corpus.exists() and not is_current(index, corpus, Settings(), verify=False):
                 _build(corpus, index)
             try:
-                assistant = Assistant.load(index)
+                assistant = Assistant.load(index, settings)
             except IndexCorruptError:
                 if not corpus.exists():
                     raise
                 _build(corpus, index)  # a damaged index is rebuilt from its documents
-                assistant = Assistant.load(index)
+                assistant = Assistant.load(index, settings)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

