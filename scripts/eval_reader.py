@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="a random sample of N questions (seed 0)")
     parser.add_argument("--threshold", type=float, help="abstain when the margin is below this")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--card", action="store_true", help="record the figures in the reader's card.json")
     args = parser.parse_args()
     if args.squad2_held_out:
         from qa.reader.recipe import squad2_split
@@ -92,6 +93,11 @@ def main() -> int:
                 "recall": round(given.recall, 3),
                 "f1": round(given.f1, 3),
             }
+    if args.card:
+        card_path = Path(args.reader) / "card.json"
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card.setdefault("figures", {})[name] = {k: v for k, v in out.items() if k not in ("file", "reader")}
+        card_path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(
         json.dumps(out, ensure_ascii=False, indent=1)
         if args.json

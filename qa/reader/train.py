@@ -4,7 +4,8 @@ Reproducible: a fixed seed orders the examples and places every window, and each
 are drawn from ``(seed, step)`` alone, so a run resumed from its checkpoint (written every
 ``checkpoint_every`` steps) reaches the same state as one never interrupted. The model folder it
 writes holds the trained parameters (fp16) and a ``card.json``: training files and their sha256,
-settings, steps and loss; the figures on held-out data are added by ``scripts/reader_card.py``.
+settings, steps and loss; the figures on held-out data are added by
+``scripts/eval_reader.py --card``.
 """
 
 from __future__ import annotations
