@@ -117,6 +117,13 @@ def test_clean_span_and_quote_bounds() -> None:
     text = "第一句。答案是，1475个。第三句。"
     start = text.index("，1475个。")
     assert text[slice(*clean_span(text, start, start + 7))] == "1475个"
+    for raw, clean in (
+        ("“需求清单”", "“需求清单”"),
+        ("需求清单”", "需求清单"),
+        ("）答案（", "答案"),
+        ("《内战记》。", "《内战记》"),
+    ):
+        assert raw[slice(*clean_span(raw, 0, len(raw)))] == clean
     sentences = [(0, 4), (4, 13), (13, 17)]
     assert quote_bounds(sentences, 8, 12) == (4, 13)
     assert quote_bounds(sentences, 2, 8) == (0, 13)  # a span across two sentences quotes both

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from qa.reader.features import Span
 from qa.reader.model import Passage
 
-# Marks a short answer does not begin or end with (the reader's token edges can take them in).
-EDGE_MARKS = " \t\r\n\u3000，。、；：！？,.;:!?)）」』”’"
-OPENING_MARKS = " \t\r\n\u3000，。、；：！？,.;:!?(（「『“‘"
+# Marks a short answer does not begin or end with (the reader's token edges can take them in);
+# a quote or bracket whose other half is inside the answer stays ("“需求清单”").
+EDGE_MARKS = " \t\r\n\u3000，。、；：！？,.;:!?"
+PAIRS = {"”": "“", "’": "‘", "）": "（", ")": "(", "」": "「", "』": "『", "》": "《", "]": "["}
+OPENERS = {v: k for k, v in PAIRS.items()}
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,24 @@ def passages(chosen: Sequence[Reading]) -> list[Passage]:
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without the spaces and stray punctuation at its edges (a quote pair it holds
-    both halves of stays)."""
-    while start < end and text[start] in OPENING_MARKS:
-        start += 1
-    while end > start and text[end - 1] in EDGE_MARKS:
-        end -= 1
+    """The span without spaces and stray punctuation at its edges: a bracket or quote mark is
+    dropped only when its other half is outside the span."""
+    changed = True
+    while changed and start < end:
+        changed = False
+        first, last = text[start], text[end - 1]
+        if (
+            first in EDGE_MARKS
+            or first in PAIRS
+            or (first in OPENERS and OPENERS[first] not in text[start + 1 : end])
+        ):
+            start, changed = start + 1, True
+        elif (
+            last in EDGE_MARKS
+            or last in OPENERS
+            or (last in PAIRS and PAIRS[last] not in text[start : end - 1])
+        ):
+            end, changed = end - 1, True
     return start, end
 
 
