@@ -196,12 +196,12 @@ class Assistant:
         # (a question in another language ranks sentences by cosine, not on the margin's scale)
         neighbour = self.neighbour(best, windows) if _HAN.search(q.text) else None
         citation = self._cite(q, best, paras[best.para], neighbour, self._following(best, windows))
-        if self.reader is not None:  # reader_mode "short": the reader finds the span in the quote
-            citation = self._read_short(asked, paras[best.para], citation)
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
         if confidence < self.settings.abstain_below:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
+        if self.reader is not None:  # reader_mode "short": the reader finds the span in the quote
+            citation = self._read_short(asked, paras[best.para], citation)
         short = citation.quote[citation.short_start : citation.short_end]
         return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
 

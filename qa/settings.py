@@ -84,7 +84,8 @@ class Settings:
     # The reader: "shipped" (qa/reader/shipped), a reader folder, or "none" for the sentence
     # choice above alone. It reads ``reader_windows`` windows of the first ``reader_paragraphs``
     # paragraphs; its confidence is a logistic function of its best span's margin over the
-    # window's no-answer score (fitted by scripts/calibrate_reader.py).
+    # window's no-answer score (not yet fitted: it answers when the margin is above 0;
+    # scripts/calibrate_reader.py fits it). ``short`` mode keeps ``confidence`` above.
     reader: str = "shipped"
     # "span": the reader chooses the paragraph, the span and so the quote; "short": the sentence
     # choice above picks the quote, the reader the short answer inside it.

@@ -5,7 +5,6 @@ article that does not hold the answer: the hard case of real documents).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -24,14 +23,6 @@ class Example:
     end: int
     article: str  # the article the paragraph belongs to (for hold-out splits)
     source: str  # file name
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_squad(path: Path, contexts_from: Path | None = None) -> list[Example]:

@@ -7,7 +7,6 @@ trained on and how it scored, and the weights' sha256, checked at load like an i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import QAError
+from qa.index import sha256_file
 from qa.reader import e5file
 from qa.reader.encoder import NumpyEncoder, pad
 from qa.reader.features import (
@@ -56,14 +56,10 @@ def write_model(folder: Path, state: Mapping[str, np.ndarray], card: dict[str, A
     with tmp.open("wb") as f:
         np.savez(f, **arrays)  # type: ignore[arg-type]
     os.replace(tmp, folder / WEIGHTS)
-    card = {**card, "weights_sha256": _sha256(folder / WEIGHTS)}
+    card = {**card, "weights_sha256": sha256_file(folder / WEIGHTS)}
     tmp_card = folder / (CARD + ".tmp")
     tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp_card, folder / CARD)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_model(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -74,7 +70,7 @@ def read_model(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         card: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReaderError(f"{card_path} cannot be read: {exc}") from exc
-    if card.get("weights_sha256") != _sha256(weights_path):
+    if card.get("weights_sha256") != sha256_file(weights_path):
         raise ReaderError(f"{weights_path} does not match its card's checksum: the reader is damaged")
     with np.load(weights_path, allow_pickle=False) as z:
         state = {k: z[k].astype(np.float32) for k in z.files}

