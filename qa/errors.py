@@ -27,3 +27,7 @@ class IndexMismatchError(QAError):
 
 class EncoderUnavailableError(QAError):
     """An encoder that cannot be loaded here (missing package, model not available offline)."""
+
+
+class IndexBusyError(QAError):
+    """Another process is writing the index."""

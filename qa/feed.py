@@ -24,7 +24,7 @@ from qa.corpus import flatten
 from qa.encoders import Encoder
 from qa.errors import QAError, UnreadableFileError
 from qa.index import sha256_file
-from qa.ingest import Skipped, ingest_file, iter_files
+from qa.ingest import Skipped, display_name, ingest_file, walk
 from qa.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
 from qa.records import Document
 from qa.settings import Settings
@@ -70,9 +70,10 @@ def feed(
     if not corpus.exists():
         raise QAError(f"{corpus}: no such corpus folder")
     base = corpus if corpus.is_dir() else corpus.parent
-    on_disk = {p.relative_to(base).as_posix(): p for p in iter_files(corpus)}
+    paths, walk_skipped = walk(corpus)
+    on_disk = {display_name(p.relative_to(base).as_posix()): p for p in paths}
     stored = store.documents()
-    report = BuildReport()
+    report = BuildReport(skipped=list(walk_skipped))
     # Files gone from the corpus leave the store (each shard removes its own).
     for name, (sha, _, _) in stored.items():
         if name not in on_disk and shard.holds(sha):
@@ -80,7 +81,11 @@ def feed(
 
     def documents() -> Iterator[Document]:
         for name, path in sorted(on_disk.items()):
-            sha = sha256_file(path)
+            try:
+                sha = sha256_file(path)
+            except OSError as exc:
+                report.skipped.append(Skipped(name, f"cannot read ({exc.strerror})"))
+                continue
             if not shard.holds(sha):
                 continue
             old = stored.get(name)
@@ -94,7 +99,7 @@ def feed(
 
     _feed(store, documents(), stored, settings, encoder, report, batch_passages, progress)
     report.seconds = time.perf_counter() - started
-    report.up_to_date = report.embedded_passages == 0 and not report.skipped
+    report.up_to_date = report.embedded_passages == 0 and len(report.skipped) == len(walk_skipped)
     return report
 
 

@@ -19,11 +19,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ import faiss
 import numpy as np
 
 from qa.corpus import ParagraphRecord, SpanRecord
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
+from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.settings import FORMAT_VERSION
 from qa.store import Hit, PassageHit, SentenceRow, fuse
 
@@ -79,12 +81,81 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"{path}: not valid JSON ({exc}); rebuild with `qa index --rebuild`") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"{path}: not a manifest (a JSON object); rebuild with `qa index --rebuild`")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"{index_dir}: index format {manifest.get('format_version')!r}, this version reads "
             f"{FORMAT_VERSION}; rebuild with `qa index --rebuild`"
         )
+    problem = manifest_problem(manifest)
+    if problem:
+        raise IndexCorruptError(f"{path}: damaged ({problem}); rebuild with `qa index --rebuild`")
     return manifest
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_BUILD_ID = re.compile(r"build-\d{14}-[0-9a-f]{8}")
+BM25_FILES = tuple(
+    f"bm25/{name}.index.{ext}"
+    for name, ext in (
+        ("data.csc", "npy"),
+        ("indices.csc", "npy"),
+        ("indptr.csc", "npy"),
+        ("params", "json"),
+        ("vocab", "json"),
+    )
+)
+COUNTS = ("documents", "articles", "paragraphs", "passages", "sentences")
+
+
+def manifest_problem(m: dict[str, Any]) -> str:
+    """What is wrong with a manifest's shape ("" when nothing): every field the index reads,
+    with its type; the artefacts are exactly the files a build has (``dense.faiss`` optional),
+    each with a size and a sha256. Only these files are ever loaded."""
+
+    def is_int(x: object) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+    checks: list[tuple[bool, str]] = [
+        (isinstance(m.get("build"), str) and bool(_BUILD_ID.fullmatch(m["build"])), "build"),
+        (isinstance(m.get("encoder"), dict), "encoder"),
+        (isinstance(m.get("encoder", {}).get("name"), str), "encoder.name"),
+        (is_int(m.get("encoder", {}).get("dim")) and m["encoder"]["dim"] > 0, "encoder.dim"),
+        (isinstance(m.get("settings"), dict), "settings"),
+        (isinstance(m.get("normaliser"), str), "normaliser"),
+        (isinstance(m.get("chunker"), str), "chunker"),
+        (isinstance(m.get("tokenizer"), dict) and isinstance(m["tokenizer"].get("name"), str), "tokenizer"),
+        (isinstance(m.get("tokenizer", {}).get("userdict_sha256"), str), "tokenizer.userdict_sha256"),
+        (isinstance(m.get("corpus"), dict) and isinstance(m["corpus"].get("files"), dict), "corpus.files"),
+        (
+            all(
+                isinstance(k, str) and isinstance(v, str)
+                for k, v in m.get("corpus", {}).get("files", {}).items()
+            ),
+            "corpus.files",
+        ),
+        (isinstance(m.get("counts"), dict) and all(is_int(m["counts"].get(k)) for k in COUNTS), "counts"),
+        (isinstance(m.get("artefacts"), dict), "artefacts"),
+    ]
+    for ok, field in checks:
+        if not ok:
+            return f"field {field!r} missing or malformed"
+    artefacts: dict[str, Any] = m["artefacts"]
+    expected = {*ARTEFACTS, *BM25_FILES}
+    names = set(artefacts)
+    if not expected <= names or not names <= expected | {"dense.faiss"}:
+        odd = sorted((expected - names) | (names - expected - {"dense.faiss"}))
+        return "artefacts listed wrongly: " + ", ".join(odd)
+    for name, meta in artefacts.items():
+        if not (
+            isinstance(meta, dict)
+            and is_int(meta.get("bytes"))
+            and isinstance(meta.get("sha256"), str)
+            and _HEX64.fullmatch(meta["sha256"])
+        ):
+            return f"artefact {name!r} has no size or sha256"
+    return ""
 
 
 def verify_artefacts(index_dir: Path, manifest: dict[str, Any]) -> Path:
@@ -150,6 +221,13 @@ class Index:
         self._df = np.diff(indptr) if len(indptr) else np.zeros(0, dtype=np.int64)
         self._pinyin: dict[str, list[str]] | None = None
         self._lock = threading.Lock()
+
+    def probe(self) -> tuple[str, np.ndarray] | None:
+        """A stored passage and its stored vector: the encoder that answers must give the same."""
+        if not self.passages:
+            return None
+        p = self.passages[0]
+        return self.paragraph_table[p.para].text[p.start : p.end], self.passage_vectors[0]
 
     @property
     def encoder_name(self) -> str:
@@ -285,30 +363,31 @@ class Index:
         folder brings the index back in line with the files (reusing every vector)."""
         if self.index_dir is None:
             raise QAError("this index was not loaded from a folder; it cannot be written")
-        build_id, artefacts = write_build(
-            self.index_dir,
-            paragraphs,
-            passages,
-            sentences,
-            passage_vectors,
-            sentence_vectors,
-            self.manifest["settings"],
-            self.userdict(),
-        )
-        manifest = dict(self.manifest)
-        files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
-        manifest["corpus"] = {**manifest["corpus"], "files": files}
-        manifest["build"] = build_id
-        manifest["artefacts"] = artefacts
-        manifest["counts"] = {
-            "documents": len({p.doc for p in paragraphs}),
-            "articles": len({(p.doc, p.article) for p in paragraphs}),
-            "paragraphs": len(paragraphs),
-            "passages": len(passages),
-            "sentences": len(sentences),
-        }
-        write_manifest(self.index_dir, manifest)
-        remove_stale_builds(self.index_dir, keep=build_id)
+        with writing(self.index_dir):
+            build_id, artefacts = write_build(
+                self.index_dir,
+                paragraphs,
+                passages,
+                sentences,
+                passage_vectors,
+                sentence_vectors,
+                self.manifest["settings"],
+                self.userdict(),
+            )
+            manifest = dict(self.manifest)
+            files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
+            manifest["corpus"] = {**manifest["corpus"], "files": files}
+            manifest["build"] = build_id
+            manifest["artefacts"] = artefacts
+            manifest["counts"] = {
+                "documents": len({p.doc for p in paragraphs}),
+                "articles": len({(p.doc, p.article) for p in paragraphs}),
+                "paragraphs": len(paragraphs),
+                "passages": len(passages),
+                "sentences": len(sentences),
+            }
+            write_manifest(self.index_dir, manifest)
+            remove_stale_builds(self.index_dir, keep=build_id)
         fresh = Index.load(self.index_dir)
         with self._lock:
             self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_lock"})
@@ -340,7 +419,7 @@ class Index:
             raise IndexCorruptError(
                 f"{index_dir}: vectors do not match the passages; rebuild with `qa index`"
             )
-        if (build / "dense.faiss").is_file():
+        if "dense.faiss" in manifest["artefacts"]:  # only what the manifest lists (and verified)
             dense = faiss.read_index(str(build / "dense.faiss"))
             if dense.ntotal != len(passages):
                 raise IndexCorruptError(
@@ -410,6 +489,36 @@ def save_build(
         rel = path.relative_to(build).as_posix()
         artefacts[rel] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
     return artefacts
+
+
+LOCK = ".lock"
+
+
+@contextmanager
+def writing(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's write lock (an ``flock``, released if the process dies); a second
+    writer is refused at once, with the holder's pid."""
+    import fcntl
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            raise IndexBusyError(
+                f"another qa index (pid {holder}) is writing {index_dir}; wait for it to finish"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:

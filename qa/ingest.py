@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,27 +31,101 @@ class Skipped:
     reason: str
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Document files under ``root`` (or ``root`` itself), recursively, in a stable order."""
-    if root.is_file():
-        yield root
-        return
-    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES and path.name.lower() not in RESERVED_NAMES:
-            yield path
+def display_name(name: str) -> str:
+    """A file name as it can be printed and written to JSON: bytes that are not UTF-8 (kept by
+    the OS's surrogate escapes) are shown as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def walk(root: Path, follow_links: bool = False) -> tuple[list[Path], list[Skipped]]:
+    """Document files under ``root`` (or ``root`` itself), recursively, in a stable order, and
+    what was passed over with the reason: folders that cannot be listed, files that are not
+    documents, links that lead outside ``root`` (followed only with ``follow_links``).
+    Hidden files and folders, and the reserved names, are left out without a word."""
+    if not root.is_dir():
+        if root.is_file():
+            return [root], []
+        return [], [Skipped(display_name(root.name), "cannot be read (not a file or folder)")]
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    inside = root.resolve()
+
+    def rel(path: Path) -> str:
+        return display_name(path.relative_to(root).as_posix())
+
+    def unlisted(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        skipped.append(Skipped(rel(where) + "/", f"folder cannot be read ({exc.strerror})"))
+
+    for folder, dirs, names in os.walk(root, onerror=unlisted, followlinks=follow_links):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if not follow_links:
+            for d in [d for d in dirs if (here / d).is_symlink()]:
+                dirs.remove(d)
+                if not _within(here / d, inside):
+                    skipped.append(
+                        Skipped(
+                            rel(here / d) + "/",
+                            "a link to a folder outside the corpus (--follow-links to index it)",
+                        )
+                    )
+        for name in sorted(names):
+            path = here / name
+            if name.startswith(".") or name.lower() in RESERVED_NAMES:
+                continue
+            if not follow_links and path.is_symlink() and not _within(path, inside):
+                skipped.append(
+                    Skipped(rel(path), "a link to a file outside the corpus (--follow-links to index it)")
+                )
+                continue
+            if path.suffix.lower() not in SUFFIXES:
+                skipped.append(
+                    Skipped(
+                        rel(path),
+                        f"not a document type ({path.suffix or 'no suffix'}; reads {' '.join(SUFFIXES)})",
+                    )
+                )
+                continue
+            if path.is_file():
+                files.append(path)
+            elif not path.exists():
+                skipped.append(Skipped(rel(path), "a link to nothing"))
+    files.sort(key=lambda p: p.relative_to(root).as_posix())
+    return files, skipped
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def iter_files(root: Path, follow_links: bool = False) -> Iterator[Path]:
+    """Document files under ``root`` (or ``root`` itself); see :func:`walk`."""
+    yield from walk(root, follow_links)[0]
 
 
 def ingest_file(path: Path, name: str | None = None) -> Document:
-    """Read one file; raise :class:`UnreadableFileError` when it cannot be read."""
+    """Read one file; raise :class:`UnreadableFileError` when it cannot be read, whatever the
+    reason (a library's own error included: one bad file must not stop a folder)."""
+    shown = name or display_name(path.name)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableFileError(f"{path.name}: cannot read ({exc.strerror})") from exc
-    source = load(path)
-    return build_document(source, name or path.name, str(path), hashlib.sha256(data).hexdigest())
+        raise UnreadableFileError(f"{shown}: cannot read ({exc.strerror})") from exc
+    try:
+        source = load(path, data)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:
+        log.debug("reading %s failed", shown, exc_info=True)
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise UnreadableFileError(
+            f"{shown}: cannot be read ({type(exc).__name__}{': ' + detail if detail else ''})"
+        ) from exc
+    return build_document(source, shown, display_name(str(path)), hashlib.sha256(data).hexdigest())
 
 
 def build_document(source: Source, name: str, path: str = "", sha256: str = "") -> Document:
@@ -71,21 +146,25 @@ def _own_title(article: Article) -> bool:
     return article.title_field is not None and article.title_field.pos >= 0
 
 
-def ingest(root: Path) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document under ``root``; unreadable files are skipped with a reason."""
+def ingest(root: Path, follow_links: bool = False) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document under ``root``; what cannot be read, or holds no text, is
+    skipped with a reason."""
     documents: list[Document] = []
-    skipped: list[Skipped] = []
     base = root if root.is_dir() else root.parent
-    for path in iter_files(root):
-        name = path.relative_to(base).as_posix()
+    files, skipped = walk(root, follow_links)
+    for path in files:
+        name = display_name(path.relative_to(base).as_posix())
         try:
             doc = ingest_file(path, name)
         except UnreadableFileError as exc:
             log.warning("skipped %s", exc)
-            skipped.append(Skipped(name, str(exc)))
+            reason = str(exc).removeprefix(name + ": ").removeprefix(display_name(path.name) + ": ")
+            skipped.append(Skipped(name, reason))
             continue
         if doc.articles:
             documents.append(doc)
+        else:
+            skipped.append(Skipped(name, "no text to index (empty file)"))
     return documents, skipped
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.decode import decode_bytes
+from qa.decode import decode_bytes, strip_controls
 from qa.errors import UnreadableFileError
 
 SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
@@ -34,9 +34,19 @@ class Source:
     encoding: str = ""
 
 
-def load(path: Path) -> Source:
+def load(path: Path, data: bytes | None = None) -> Source:
+    """What ``path`` holds (``data``: its bytes, if already read), without control characters
+    (NUL, ESC, ...) whatever the format."""
+    source = _load(path, path.read_bytes() if data is None else data)
+    return Source(
+        text=strip_controls(source.text),
+        blocks=tuple(Block(strip_controls(b.text), b.level) for b in source.blocks),
+        encoding=source.encoding,
+    )
+
+
+def _load(path: Path, data: bytes) -> Source:
     suffix = path.suffix.lower()
-    data = path.read_bytes()
     if suffix == ".pdf":
         return Source(text=_pdf_text(data, path.name), encoding="pdf")
     if suffix == ".docx":
@@ -66,22 +76,38 @@ def _pdf_text(data: bytes, name: str) -> str:
     return text
 
 
+# A DOCX part larger than this uncompressed is refused before it is parsed (a zip bomb, or
+# a document.xml of zeros, would otherwise take the memory of the whole run).
+DOCX_PART_LIMIT = 64 * 1024 * 1024
+
+
 def _docx_blocks(data: bytes, name: str) -> tuple[Block, ...]:
     import io
     import zipfile
 
     import docx
+    from docx.table import Table
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.file_size > DOCX_PART_LIMIT:
+                    raise UnreadableFileError(
+                        f"{name}: {info.filename} is {info.file_size // 2**20} MB uncompressed "
+                        f"(limit {DOCX_PART_LIMIT // 2**20} MB)"
+                    )
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableFileError(f"{name}: not a readable DOCX file ({exc})") from exc
-    blocks = []
-    for para in document.paragraphs:
-        text = para.text.strip()
+    blocks: list[Block] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            blocks += _table_blocks(item)
+            continue
+        text = item.text.strip()
         if not text:
             continue
-        style = (para.style.name if para.style is not None else "") or ""
+        style = (item.style.name if item.style is not None else "") or ""
         level = 0
         if style == "Title":
             level = 1
@@ -89,6 +115,21 @@ def _docx_blocks(data: bytes, name: str) -> tuple[Block, ...]:
             level = int(m.group(1))
         blocks.append(Block(text, level))
     return tuple(blocks)
+
+
+def _table_blocks(table: object) -> list[Block]:
+    """One block per table row, its cells joined by `` | `` (a cell merged across columns
+    appears once)."""
+    out = []
+    for row in table.rows:  # type: ignore[attr-defined]
+        cells: list[str] = []
+        for cell in row.cells:
+            text = " ".join(cell.text.split())
+            if text and (not cells or cells[-1] != text):
+                cells.append(text)
+        if cells:
+            out.append(Block(" | ".join(cells)))
+    return out
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

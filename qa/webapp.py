@@ -8,12 +8,16 @@ concurrency limited; questions over the length limit get a friendly message.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
+
+# No telemetry from a document tool: Gradio's analytics call home at every start unless told.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
 from qa.assistant import Assistant
-from qa.errors import QAError
+from qa.errors import QAError, QuestionError
 from qa.present import answer_html, sources_html
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,9 @@ CSS = """
 #sources {max-height: 620px; overflow-y: auto}
 """
 TITLE = "文档问答 · 引用原文回答"
+# What every launch of the app passes: it takes no uploads (Gradio's upload route would
+# otherwise store anonymous files of any size) and serves no monitoring dashboard.
+LAUNCH_OPTIONS: dict[str, Any] = {"max_file_size": 0, "enable_monitoring": False}
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
@@ -56,8 +63,18 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         return history, sources_html(answer, show_scores), ""
 
     def ask(question: str, top_k: int = 5) -> dict[str, Any]:
-        """Answer a question; returns the `qa ask --json` contract."""
-        return assistant.ask(question, int(top_k)).to_dict()
+        """Answer a question; returns the `qa ask --json` contract. A client's mistake (an
+        empty, over-long or non-text question, a bad top_k) gets the CLI's words as a
+        ``gr.Error``, and the server logs no traceback for it."""
+        try:
+            return assistant.ask(question, _top_k(top_k)).to_dict()
+        except QAError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except Exception:
+            log.exception("ask failed")
+            raise gr.Error(
+                "the question could not be answered (server error)", print_exception=False
+            ) from None
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"## {TITLE}\n用文档自己的话回答，并给出可核对的出处（文章、段落、字符位置）。")
@@ -92,6 +109,12 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo  # type: ignore[no-any-return]
+
+
+def _top_k(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 50:
+        raise QuestionError("top_k must be a number from 1 to 50")
+    return int(value)
 
 
 def _friendly(exc: QAError, limit: int) -> str:

@@ -76,7 +76,7 @@ def main() -> int:
         a = assistant.ask(q.question)
         rows.append(([a.evidence.get(f, 0.0) for f in FEATURES], contains(a.answer, q.answers), "cmrc"))
     reader = assistant.reader or NumpyReader(Path(args.reader))
-    held = squad2_split(data, 13)[1]
+    held = squad2_split(data)[1]
     random.Random(0).shuffle(held)
     for ex in held[: args.squad2_sample]:
         best = reader.read_all(ex.question, ex.context)[0]

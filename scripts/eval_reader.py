@@ -39,7 +39,7 @@ def main() -> int:
     if args.squad2_held_out:
         from qa.reader.recipe import squad2_split
 
-        examples: list[Example] = squad2_split(Path(args.squad2_held_out), 13)[1]
+        examples: list[Example] = squad2_split(Path(args.squad2_held_out))[1]
         name = "squad2_zh_dev.json (held-out articles)"
     elif args.file:
         examples, name = read_squad(Path(args.file)), Path(args.file).name

@@ -44,8 +44,9 @@ def test_png_renamed_txt_is_skipped_with_a_message_and_others_still_load(tmp_pat
     (tmp_path / "c.txt").write_bytes(b"")
     documents, skipped = ingest(tmp_path)
     assert [d.name for d in documents] == ["a.txt"]
-    assert [s.path for s in skipped] == ["b.txt"]
+    assert [s.path for s in skipped] == ["b.txt", "c.txt"]
     assert "binary" in skipped[0].reason
+    assert "empty" in skipped[1].reason  # an empty file is said, not silently dropped
     assert "b.txt" in caplog.text
 
 

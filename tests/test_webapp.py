@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from app import _examples
-from qa.webapp import CSS, build_app
+from qa.webapp import CSS, LAUNCH_OPTIONS, build_app
 from tests.browser import page
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS
@@ -22,7 +22,9 @@ def served(request):
     examples = _examples(ROOT / "seeds") if request.param == "seed_assistant" else ["浦东新区设立于哪一年？"]
     demo = build_app(assistant, examples)
     port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, **LAUNCH_OPTIONS
+    )
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -39,6 +41,43 @@ def test_api_endpoint_returns_the_json_contract(served, fake_assistant):
     assert set(result) == ANSWER_FIELDS
     assert set(result["citations"][0]) == CITATION_FIELDS
     assert len(result["passages"]) == 3
+
+
+@pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
+def test_api_answers_bad_input_with_the_clis_words_and_logs_no_traceback(served, capfd):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served, verbose=False)
+    capfd.readouterr()
+    cases = [("", 3, "empty"), ("很" * 301, 3, "limit"), ("很" * 100_000, 3, "limit"), (12, 3, "must be text"),
+             ("重庆有多少人口", 0, "top_k"), ("重庆有多少人口", "x", "top_k")]
+    for question, top_k, words in cases:
+        with pytest.raises(AppError, match=words):
+            client.predict(question, top_k, api_name="/ask")
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
+def test_the_app_takes_no_uploads_and_serves_no_dashboard(served):
+    import os
+    import urllib.error
+    import urllib.request
+
+    boundary = "qa-boundary"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + b"x" * 100_000 + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        served + "gradio_api/upload", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code in (400, 413)
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(served + "monitoring", timeout=30)
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
 
 
 @pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)

