@@ -1,10 +1,13 @@
 """Many users at once: 20 concurrent gradio_client users x 10 questions against the app.
 
-    python benchmarks/bench_app.py [--users 20] [--questions 10]
+    python benchmarks/bench_app.py [--users 20] [--questions 10] [--flood 150]
 
 Starts `app.py` on a free port with the seed index, measures single-user latency first, then
 the concurrent run, in the same process. Prints errors, p50/p95 latency, and the ratio of the
-concurrent p50 to the single-user p50.
+concurrent p50 to the single-user p50. Then a flood: ``--flood`` clients ask one question each
+at the same moment, more than the app's queue (64) holds; each is answered or rejected with
+the queue's own message ("queue is full"), any other failure counts as an error, and a single
+user must be answered again afterwards (recovered).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--flood", type=int, default=150, help="clients at once in the flood (0: none)")
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -89,6 +93,8 @@ def main() -> int:
             with ThreadPoolExecutor(args.users) as pool:
                 results = list(pool.map(user, range(args.users)))
             wall = time.perf_counter() - started
+            flood = _flood(url, questions, args.flood) if args.flood else None
+            recovered, recovery_errors = user(1) if args.flood else ([], 0)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -100,7 +106,44 @@ def main() -> int:
         f"{args.users} users x {args.questions}: {len(times)} questions in {wall:.1f} s, errors {errors}, "
         f"p50 {c50:.0f} ms, p95 {c95:.0f} ms, p50 ratio to single user {c50 / s50:.1f}x"
     )
+    if flood is not None:
+        answered, rejected, other = flood
+        ok = len(recovered) == args.questions and not recovery_errors
+        print(
+            f"flood of {args.flood} clients at once: answered {answered}, rejected cleanly {rejected}, "
+            f"other errors {other}; recovered after: {'yes' if ok else 'no'}"
+        )
+        errors += other + (not ok)
     return 1 if errors else 0
+
+
+def _flood(url: str, questions: list[str], clients: int) -> tuple[int, int, int]:
+    """``clients`` one-question clients released together: (answered, rejected, other errors)."""
+    import contextlib
+    import threading
+
+    from gradio_client import Client
+
+    ready = threading.Barrier(clients)
+
+    def one(n: int) -> str:
+        try:
+            client = Client(url, verbose=False)
+        except Exception:
+            ready.abort()
+            return "other"
+        with contextlib.suppress(threading.BrokenBarrierError):  # start together where they can
+            ready.wait(timeout=300)
+        try:
+            result = client.predict(questions[n % len(questions)], 5, api_name="/ask")
+            return "answered" if isinstance(result, dict) and "answer" in result else "other"
+        except Exception as exc:  # the queue's refusal is the clean outcome
+            text = str(exc).lower()
+            return "rejected" if "queue" in text and "full" in text else "other"
+
+    with ThreadPoolExecutor(clients) as pool:
+        outcomes = list(pool.map(one, range(clients)))
+    return outcomes.count("answered"), outcomes.count("rejected"), outcomes.count("other")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ encoder.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -68,13 +70,13 @@ class BuildReport:
         )
 
 
-def corpus_fingerprint(corpus: Path) -> dict[str, str]:
+def corpus_fingerprint(corpus: Path, follow_links: bool = False) -> dict[str, str]:
     """File name -> sha256 for every document file (and the user dictionary)."""
     import hashlib
 
     base = corpus if corpus.is_dir() else corpus.parent
     files = {}
-    for p in iter_files(corpus):
+    for p in iter_files(corpus, follow_links):
         try:
             digest = hashlib.sha256(p.read_bytes()).hexdigest()
         except OSError as exc:  # ingest skips it with the reason; a later read may succeed
@@ -132,6 +134,41 @@ def _previous(index_dir: Path, settings: Settings, name: str) -> Index | None:
     return old
 
 
+class VectorCache:
+    """Vectors kept as they are computed, one file per batch under ``index/.cache/<encoder>``,
+    so a build that dies (killed, out of memory, a crash after embedding) loses none of its
+    embedding: the next build reads them back by content hash. Removed once a build is in place.
+    A damaged or half-written batch file is ignored (it is written under a temporary name
+    and renamed when complete)."""
+
+    def __init__(self, index_dir: Path, encoder: str):
+        import hashlib
+
+        self.folder = index_dir / ".cache" / hashlib.sha256(encoder.encode()).hexdigest()[:16]
+
+    def load(self) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for path in sorted(self.folder.glob("*.npz")) if self.folder.is_dir() else []:
+            try:
+                with np.load(path, allow_pickle=False) as batch:
+                    found.update(zip(batch["hashes"].tolist(), batch["vectors"], strict=True))
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("cached vectors %s not used: %s", path.name, exc)
+        return found
+
+    def put(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        import uuid
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = uuid.uuid4().hex
+        tmp = self.folder / f".{name}.npz"
+        np.savez(tmp, hashes=np.array(list(hashes)), vectors=np.asarray(vectors, dtype=np.float32))
+        os.replace(tmp, self.folder / f"{name}.npz")
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder.parent, ignore_errors=True)
+
+
 def _reuse_and_embed(
     records: list[SpanRecord],
     texts: Sequence[str],
@@ -140,8 +177,10 @@ def _reuse_and_embed(
     dim: Callable[[], int],
     batch: int,
     progress: Callable[[int], None],
+    cache: VectorCache | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for ``records``: reused by hash where possible, encoded in batches otherwise."""
+    """Vectors for ``records``: reused by hash where possible, encoded in batches otherwise
+    (each batch kept in ``cache`` as soon as it is encoded)."""
     missing: dict[str, str] = {}
     for r, text in zip(records, texts, strict=True):
         if r.hash not in old:
@@ -152,6 +191,8 @@ def _reuse_and_embed(
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         vectors = encode([text for _, text in chunk])
+        if cache is not None:
+            cache.put([h for h, _ in chunk], vectors)
         fresh.update({h: v for (h, _), v in zip(chunk, vectors, strict=True)})
         progress(len(chunk))
     if not records:
@@ -167,19 +208,24 @@ def build_index(
     encoder: Encoder | None = None,
     rebuild: bool = False,
     show_progress: bool = False,
+    follow_links: bool = False,
 ) -> BuildReport:
-    """Index every document under ``corpus`` into ``index_dir``; see the module docstring."""
+    """Index every document under ``corpus`` into ``index_dir``; see the module docstring.
+    Links that lead outside ``corpus`` are followed only with ``follow_links``."""
     started = time.perf_counter()
     if not corpus.exists():
         raise QAError(f"{corpus}: no such corpus folder")
     name = encoder.name if encoder is not None else encoder_name(settings.encoder)
-    files = corpus_fingerprint(corpus)
+    files = corpus_fingerprint(corpus, follow_links)
     if not rebuild and is_current_files(index_dir, files, settings, name):
         counts = read_manifest(index_dir)["counts"]
         return BuildReport(
-            **counts, seconds=time.perf_counter() - started, up_to_date=True, skipped=walk(corpus)[1]
+            **counts,
+            seconds=time.perf_counter() - started,
+            up_to_date=True,
+            skipped=walk(corpus, follow_links)[1],
         )
-    documents, skipped = ingest(corpus)
+    documents, skipped = ingest(corpus, follow_links)
     if not documents:
         said = "".join(f"\n  skipped {s.path}: {s.reason}" for s in skipped)
         raise QAError(f"{corpus}: no document with text to index" + (said or " (the folder is empty)"))
@@ -264,6 +310,13 @@ def _build_from_documents(
     if old is not None:
         old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
         old_vectors.update({r.hash: v for r, v in zip(old.sentence_table, old.sentence_vectors, strict=True)})
+    cache = VectorCache(index_dir, name)
+    if rebuild:
+        cache.clear()
+    cached = cache.load()
+    if cached:
+        log.info("reusing %d vectors an interrupted build had computed", len(cached))
+    old_vectors.update({h: v for h, v in cached.items() if h not in old_vectors})
 
     loaded: list[Encoder] = [encoder] if encoder is not None else []
 
@@ -285,6 +338,7 @@ def _build_from_documents(
         dim,
         settings.batch_size,
         bar,
+        cache,
     )
     old_vectors.update({r.hash: v for r, v in zip(passages, passage_vectors, strict=True)})
     sentence_vectors, n_sent = _reuse_and_embed(
@@ -295,6 +349,7 @@ def _build_from_documents(
         dim,
         settings.batch_size,
         bar,
+        cache,
     )
     bar(-1)
 
@@ -339,6 +394,7 @@ def _build_from_documents(
     }
     write_manifest(index_dir, manifest)
     remove_stale_builds(index_dir, keep=build_id)
+    cache.clear()
     report.seconds = time.perf_counter() - started
     return report
 

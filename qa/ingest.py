@@ -138,8 +138,35 @@ def build_document(source: Source, name: str, path: str = "", sha256: str = "") 
         header, articles = None, []
     # Drop only articles with no text of their own (a fallback title alone); renumber the rest.
     kept = (a for a in articles if a.paragraphs or a.author_field or a.note_field or _own_title(a))
-    articles = [replace(a, index=n) for n, a in enumerate(kept, start=1)]
+    articles = [replace(a, index=n, paragraphs=bounded(a.paragraphs)) for n, a in enumerate(kept, start=1)]
     return Document(path=path, sha256=sha256, articles=tuple(articles), header_field=header, name=name)
+
+
+# A paragraph longer than this (a text without line breaks, a dump) is cut at its last
+# sentence end before the limit: every store can hold it (Milvus's 65,535-byte text field
+# takes 10,000 characters of any script) and the reader reads it in bounded time.
+MAX_PARAGRAPH = 10_000
+
+
+def bounded(paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
+    """The paragraphs with any over :data:`MAX_PARAGRAPH` characters cut in pieces (each
+    keeping its place in the source); numbered again from 1."""
+    if all(len(p.text) <= MAX_PARAGRAPH for p in paragraphs):
+        return paragraphs
+    from qa.chunk import split_sentences
+
+    pieces: list[tuple[str, int]] = []
+    for p in paragraphs:
+        start = 0
+        ends = [sp.end for sp in split_sentences(p.text)]
+        while len(p.text) - start > MAX_PARAGRAPH:
+            cut = max((e for e in ends if start < e <= start + MAX_PARAGRAPH), default=start + MAX_PARAGRAPH)
+            pieces.append((p.text[start:cut], p.pos + start))
+            start = cut
+            while start < len(p.text) and p.text[start].isspace():
+                start += 1
+        pieces.append((p.text[start:], p.pos + start))
+    return tuple(Paragraph(n, text, pos) for n, (text, pos) in enumerate(pieces, start=1) if text)
 
 
 def _own_title(article: Article) -> bool:

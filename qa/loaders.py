@@ -133,6 +133,23 @@ def _table_blocks(table: object) -> list[Block]:
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Inline Markdown that is markup, not text: images and links keep their words, emphasis and
+# code marks go (an asterisk between spaces, as in "3 * 4", is not emphasis and stays).
+_MD_INLINE = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])"), r"\2"),
+    (re.compile(r"`([^`]+)`"), r"\1"),
+)
+_MD_LINE_MARK = re.compile(r"^(?:>\s?)+|^[-*+]\s+(?=\S)")
+
+
+def markdown_inline(text: str) -> str:
+    """A Markdown line's text without its inline markup."""
+    for pattern, keep in _MD_INLINE:
+        text = pattern.sub(keep, text)
+    return text
 
 
 def markdown_blocks(text: str) -> tuple[Block, ...]:
@@ -151,11 +168,13 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
         line = raw.strip()
         if m := _MD_HEADING.match(line):
             flush()
-            blocks.append(Block(m.group(2), len(m.group(1))))
-        elif not line:
+            blocks.append(Block(markdown_inline(m.group(2)), len(m.group(1))))
+        elif not line or re.fullmatch(r"[-*_]{3,}", line):  # a blank line or a rule
             flush()
         else:
-            lines.append(line)
+            if _MD_LINE_MARK.match(line):  # a list item or a quote starts its own paragraph
+                flush()
+            lines.append(markdown_inline(_MD_LINE_MARK.sub("", line)))
     flush()
     return tuple(blocks)
 

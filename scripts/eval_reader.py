@@ -30,6 +30,9 @@ def main() -> int:
     parser.add_argument(
         "--squad2-held-out", metavar="DATA", help="the held-out SQuAD 2.0 zh articles of DATA"
     )
+    parser.add_argument(
+        "--cmrc-held-out", metavar="DATA", help="the half of CMRC 2018 trial's articles a --development half run never saw"
+    )
     parser.add_argument("--reader", default=str(SHIPPED))
     parser.add_argument("--limit", type=int, default=0, help="a random sample of N questions (seed 0)")
     parser.add_argument("--threshold", type=float, help="abstain when the margin is below this")
@@ -41,6 +44,12 @@ def main() -> int:
 
         examples: list[Example] = squad2_split(Path(args.squad2_held_out))[1]
         name = "squad2_zh_dev.json (held-out articles)"
+    elif args.cmrc_held_out:
+        from qa.reader.recipe import DEVELOPMENT, development_split
+
+        examples = development_split(Path(args.cmrc_held_out))[1]
+        name = "cmrc2018_trial.json (held-out half of its articles)"
+        args.file = str(Path(args.cmrc_held_out) / DEVELOPMENT)
     elif args.file:
         examples, name = read_squad(Path(args.file)), Path(args.file).name
     else:
@@ -50,7 +59,7 @@ def main() -> int:
     golds = _golds(Path(args.file)) if args.file else {}
     reader = NumpyReader(Path(args.reader))
     em = f1 = 0.0
-    answerable = 0
+    answerable = predicted_chars = gold_chars = 0
     margins: list[float] = []
     impossible: list[bool] = []
     t0 = time.perf_counter()
@@ -66,6 +75,8 @@ def main() -> int:
             em += cmrc_em(prediction, answers)
             f1 += cmrc_f1(prediction, answers)
             answerable += 1
+            predicted_chars += len(prediction)
+            gold_chars += len(answers[0])
     elapsed = time.perf_counter() - t0
     out: dict[str, object] = {
         "file": name,
@@ -75,6 +86,9 @@ def main() -> int:
         "em": round(100 * em / max(1, answerable), 1),
         "f1": round(100 * f1 / max(1, answerable), 1),
         "seconds_per_question": round(elapsed / max(1, len(examples)), 3),
+        # how long the answers are, against the first gold answer's length
+        "mean_answer_chars": round(predicted_chars / max(1, answerable), 1),
+        "mean_gold_chars": round(gold_chars / max(1, answerable), 1),
     }
     if any(impossible):
         # abstaining is the positive class: a margin below the threshold predicts "unanswerable"

@@ -159,7 +159,7 @@ def test_utf16_with_or_without_bom_and_truncated_reads(codec):
     assert cut == text[:-1] and "truncated" in label
 
 
-def test_empty_files_images_and_outside_links_are_each_reported(tmp_path):
+def test_empty_files_images_and_outside_links_are_each_reported(tmp_path, capsys):
     corpus = write_corpus(tmp_path / "c")
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
@@ -175,6 +175,8 @@ def test_empty_files_images_and_outside_links_are_each_reported(tmp_path):
     assert "inside.txt" in {d.name for d in documents}
     documents, skipped = ingest(corpus, follow_links=True)
     assert "link.txt" in {d.name for d in documents}
+    assert cli.main(["ingest", str(corpus), "--json", "--follow-links"]) == 0
+    assert "link.txt" in {json.loads(line)["doc"] for line in capsys.readouterr().out.splitlines()}
 
 
 def test_questions_with_lone_surrogates_or_controls_are_cleaned(fake_assistant):
@@ -311,3 +313,47 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
     build_index(corpus, index, encoder=FakeEncoder())  # a dead holder's lock is gone with it
     with writing(index):
         pass
+
+
+def test_a_build_that_dies_after_embedding_loses_no_embedding(tmp_path, monkeypatch):
+    import qa.build
+
+    corpus, index = write_corpus(tmp_path / "c"), tmp_path / "i"
+    real = qa.build.write_build
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(qa.build, "write_build", crash)
+    first = FakeEncoder()
+    with pytest.raises(OSError):
+        build_index(corpus, index, encoder=first)
+    assert first.encoded
+    monkeypatch.setattr(qa.build, "write_build", real)
+    second = FakeEncoder()
+    build_index(corpus, index, encoder=second)
+    assert second.encoded == []  # every vector came from the first run's cache
+    assert not (index / ".cache").exists()  # and the cache is gone once the build is in place
+    assert Assistant.load(index, Settings(reader="none"), encoder=FakeEncoder()).ask("浦东新区设立于哪一年").citations
+
+
+def test_a_huge_paragraph_is_cut_into_pieces_every_store_can_hold(tmp_path):
+    from qa.ingest import MAX_PARAGRAPH
+
+    sentence = "重庆市的山城步道连接着老街和江岸，" * 20 + "。"
+    line = sentence * (3 * MAX_PARAGRAPH // len(sentence))
+    corpus = write_corpus(tmp_path / "c", {"huge.txt": line + "\n\n" + FACT + "\n"})
+    documents, _ = ingest(corpus)
+    paragraphs = documents[0].articles[0].paragraphs
+    assert all(len(p.text) <= MAX_PARAGRAPH and len(p.text.encode()) < 65_535 for p in paragraphs)
+    assert "".join(p.text for p in paragraphs[:-1]) == line  # cut at sentence ends, nothing lost
+    assert all(p.text.endswith("。") for p in paragraphs[:-1])
+    assert [p.index for p in paragraphs] == list(range(1, len(paragraphs) + 1))
+
+
+def test_qa_index_with_another_encoder_refuses_unless_told_to_rebuild(fake_index, tiny_corpus, capsys):
+    before = (fake_index / "manifest.json").read_bytes()
+    assert cli.main(["index", str(tiny_corpus), "--index", str(fake_index)]) == 1
+    err = capsys.readouterr().err
+    assert "built with encoder 'fake:bigram-hash'" in err and "--rebuild" in err
+    assert (fake_index / "manifest.json").read_bytes() == before  # untouched

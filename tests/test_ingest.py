@@ -137,3 +137,41 @@ def test_html_blocks_scripts_dropped(tmp_path):
     doc = ingest_file(tmp_path / "p.html")
     assert doc.articles[0].title == "重庆概况"
     assert [p.text for p in doc.articles[0].paragraphs] == ["重庆市位于中国西南部。", "两江交汇。"]
+
+
+def test_markdown_markup_is_not_text_and_an_emphasised_byline_is_the_author(tmp_path):
+    (tmp_path / "a.md").write_text(
+        "# 山城的夜\n\n*文/周明远*\n\n重庆的夜景由**李春**设计，参见[官网](http://example.cn)与`代码`。3 * 4 = 12。\n\n"
+        "- 第一点：江边步道。\n- 第二点：洪崖洞。\n\n> 引用的一句话。\n",
+        encoding="utf-8",
+    )
+    documents, _ = ingest(tmp_path)
+    article = documents[0].articles[0]
+    assert article.author == "周明远"
+    assert [p.text for p in article.paragraphs] == [
+        "重庆的夜景由李春设计，参见官网与代码。3 * 4 = 12。",
+        "第一点：江边步道。",
+        "第二点：洪崖洞。",
+        "引用的一句话。",
+    ]
+
+
+def test_docx_tables_are_kept_row_by_row_in_reading_order(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("公司营业收入增长。")
+    table = d.add_table(rows=3, cols=3)
+    for i, row in enumerate([["项目", "2023年", "2022年"], ["营业收入", "12.5亿元", "10.2亿元"], ["净利润", "1.3亿元", "0.9亿元"]]):
+        for j, cell in enumerate(row):
+            table.cell(i, j).text = cell
+    d.add_paragraph("以上数据经审计。")
+    d.save(tmp_path / "r.docx")
+    documents, _ = ingest(tmp_path)
+    assert [p.text for p in documents[0].articles[0].paragraphs] == [
+        "公司营业收入增长。",
+        "项目 | 2023年 | 2022年",
+        "营业收入 | 12.5亿元 | 10.2亿元",
+        "净利润 | 1.3亿元 | 0.9亿元",
+        "以上数据经审计。",
+    ]

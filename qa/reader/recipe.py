@@ -1,7 +1,9 @@
 """The shipped reader's training data, from ``shared/data`` (see its README), and what is kept
 out of it.
 
-- CMRC 2018 trial is never trained on: it is the development set the figures are reported on.
+- CMRC 2018 trial is the development set the figures are reported on: the first stage never
+  trains on it; a later stage may learn from half of its articles (measured on the other
+  half) or, for a final model, all of it (``development``).
 - SQuAD 2.0 zh is split by article; the held-out fifth measures abstention.
 - XQuAD zh translates the same English paragraphs as SQuAD 2.0 zh: its questions in a held-out
   SQuAD 2.0 article (matched through the shared question ids) are dropped too, in both languages.
@@ -32,7 +34,20 @@ def squad2_split(data: Path) -> tuple[list[Example], list[Example]]:
     return split_by_article(read_squad(data / SQUAD2), HELD_OUT_SHARE, SPLIT_SEED)
 
 
-def training_examples(data: Path, seed: int) -> tuple[list[Example], list[Path]]:
+DEVELOPMENT_REPEAT = 6  # CMRC trial is small next to the rest: its questions are seen this often
+
+
+def development_split(data: Path) -> tuple[list[Example], list[Example]]:
+    """CMRC 2018 trial halved by article: (the half a reader may learn from, the half it is
+    measured on)."""
+    return split_by_article(read_squad(data / DEVELOPMENT), 0.5, SPLIT_SEED)
+
+
+def training_examples(data: Path, seed: int, development: str = "none") -> tuple[list[Example], list[Path]]:
+    """The recipe's examples and files. ``development``: "none" (CMRC trial kept out, the
+    shipped reader's first stage), "half" (one half of its articles, to measure what its
+    style of answer teaches on the other half), "all" (a final model, after its figures were
+    measured without it)."""
     rng = random.Random(seed)
     drcd = read_squad(data / DRCD)
     squad_train, squad_held = squad2_split(data)
@@ -48,4 +63,9 @@ def training_examples(data: Path, seed: int) -> tuple[list[Example], list[Path]]
     ]
     squad_train = [ex for ex in squad_train if ex.start >= 0 or rng.random() < UNANSWERABLE_SHARE]
     examples = drcd + sibling_negatives(drcd, SIBLING_SHARE, rng) + squad_train + xquad_zh + xquad_en
-    return examples, [data / f for f in FILES]
+    files = [data / f for f in FILES]
+    if development != "none":
+        learned = development_split(data)[0] if development == "half" else read_squad(data / DEVELOPMENT)
+        examples += learned * DEVELOPMENT_REPEAT
+        files.append(data / DEVELOPMENT)
+    return examples, files
