@@ -26,6 +26,7 @@ class Citation:
     # Where the short answer sits inside the quote (offsets into ``quote``).
     short_start: int = 0
     short_end: int = 0
+    section: str | None = None  # the heading path the paragraph stands under, if any
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -240,7 +240,17 @@ class Assistant:
         q_start, q_end = quote_bounds(sentences, start, end)
         quote = text[q_start:q_end]
         citation = Citation(
-            para.doc, para.article, para.title, para.author, para.paragraph, q_start, q_end, quote, start - q_start, end - q_start
+            para.doc,
+            para.article,
+            para.title,
+            para.author,
+            para.paragraph,
+            q_start,
+            q_end,
+            quote,
+            start - q_start,
+            end - q_start,
+            para.section,
         )
         evidence = {"margin": margin(best), "score": best.score}
         confidence = reader_confidence(s.reader_confidence, evidence)
@@ -522,6 +532,7 @@ class Assistant:
             quote,
             span.start,
             span.end,
+            para.section,
         )
         assert para.text[citation.start : citation.end] == citation.quote
         return citation

@@ -22,6 +22,7 @@ class ParagraphRecord:
     author: str | None
     paragraph: int
     text: str
+    section: str | None = None  # the heading path in its document, where it has one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +56,9 @@ def flatten(
             for p in article.paragraphs:
                 row = len(paragraphs)
                 paragraphs.append(
-                    ParagraphRecord(doc.name, article.index, article.title, article.author, p.index, p.text)
+                    ParagraphRecord(
+                        doc.name, article.index, article.title, article.author, p.index, p.text, p.section or None
+                    )
                 )
                 spans = split_sentences(p.text)
                 for s in spans:

@@ -131,7 +131,7 @@ def ingest_file(path: Path, name: str | None = None) -> Document:
 def build_document(source: Source, name: str, path: str = "", sha256: str = "") -> Document:
     fallback = Path(name).stem
     if source.blocks:
-        header, articles = None, split_block_articles(source.blocks, fallback)
+        header, articles = None, split_block_articles(source.blocks, fallback, source.title)
     elif source.text.strip():
         header, articles = split_articles(split_lines(source.text), fallback)
     else:
@@ -155,18 +155,18 @@ def bounded(paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
         return paragraphs
     from qa.chunk import split_sentences
 
-    pieces: list[tuple[str, int]] = []
+    pieces: list[tuple[str, int, str]] = []
     for p in paragraphs:
         start = 0
         ends = [sp.end for sp in split_sentences(p.text)]
         while len(p.text) - start > MAX_PARAGRAPH:
             cut = max((e for e in ends if start < e <= start + MAX_PARAGRAPH), default=start + MAX_PARAGRAPH)
-            pieces.append((p.text[start:cut], p.pos + start))
+            pieces.append((p.text[start:cut], p.pos + start, p.section))
             start = cut
             while start < len(p.text) and p.text[start].isspace():
                 start += 1
-        pieces.append((p.text[start:], p.pos + start))
-    return tuple(Paragraph(n, text, pos) for n, (text, pos) in enumerate(pieces, start=1) if text)
+        pieces.append((p.text[start:], p.pos + start, p.section))
+    return tuple(Paragraph(n, t, pos, sec) for n, (t, pos, sec) in enumerate((x for x in pieces if x[0]), start=1))
 
 
 def _own_title(article: Article) -> bool:
@@ -195,45 +195,57 @@ def ingest(root: Path, follow_links: bool = False) -> tuple[list[Document], list
     return documents, skipped
 
 
-def split_block_articles(blocks: tuple[Block, ...], fallback_title: str) -> list[Article]:
-    """Headings start articles; a byline paragraph gives the author, an author note the note."""
-    levels = [b.level for b in blocks if b.level]
-    split_level = 0
-    if levels:
-        repeated = [lvl for lvl in sorted(set(levels)) if levels.count(lvl) > 1]
-        split_level = repeated[0] if repeated else min(levels)
-    sections: list[tuple[Field | None, list[tuple[Block, int]]]] = []
+def split_block_articles(
+    blocks: tuple[Block, ...], fallback_title: str, own_title: str = ""
+) -> list[Article]:
+    """A structured file (Markdown, DOCX, HTML) is one article: its title is its only top-level
+    heading when it opens the file (or, where the file's own title ``own_title`` holds the
+    first heading, that heading), else ``own_title``, else the file name. Every other heading
+    names a section: each paragraph records the heading path it stands under. A byline
+    paragraph before the first paragraph gives the author, an author note the note."""
+    headings = [b for b in blocks if b.level]
+    named = next((i for i, b in enumerate(blocks) if b.level and own_title and b.text in own_title), None)
+    if named is None and blocks and blocks[0].level:
+        top = min(b.level for b in headings)
+        if blocks[0].level == top and sum(1 for b in headings if b.level == top) == 1:
+            named = 0
+    if named is not None:
+        title = Field(blocks[named].text, sum(len(b.text) + 1 for b in blocks[:named]))
+    else:
+        title = Field(own_title or fallback_title, -1)
+    author: Field | None = None
+    marker = ""
+    note: Field | None = None
+    paragraphs: list[Paragraph] = []
+    path: list[tuple[int, str]] = []  # the open headings: (level, text)
+    heading_fields: list[Field] = []
     pos = 0
-    for block in blocks:
-        if block.level and block.level <= split_level:
-            sections.append((Field(block.text, pos), []))
+    for n, block in enumerate(blocks):
+        at, pos = pos, pos + len(block.text) + 1
+        if n == named:
+            continue
+        if block.level:
+            while path and path[-1][0] >= block.level:
+                path.pop()
+            path.append((block.level, block.text))
+            heading_fields.append(Field(block.text, at))
+            continue
+        byline = match_byline(block.text) if not paragraphs and author is None else None
+        if byline:
+            author, marker = Field(byline.name, at + len(byline.marker)), byline.marker
+        elif NOTE_START.match(block.text) and block.text.endswith(("）", ")")):
+            note = Field(block.text, at)
         else:
-            if not sections:
-                sections.append((None, []))
-            sections[-1][1].append((block, pos))
-        pos += len(block.text) + 1
-    articles: list[Article] = []
-    for title, items in sections:
-        author: Field | None = None
-        marker = ""
-        note: Field | None = None
-        paragraphs: list[Paragraph] = []
-        for block, at in items:
-            byline = match_byline(block.text) if not paragraphs and author is None else None
-            if byline:
-                author, marker = Field(byline.name, at + len(byline.marker)), byline.marker
-            elif NOTE_START.match(block.text) and block.text.endswith(("）", ")")):
-                note = Field(block.text, at)
-            else:
-                paragraphs.append(Paragraph(len(paragraphs) + 1, block.text, at))
-        articles.append(
-            Article(
-                index=len(articles) + 1,
-                paragraphs=tuple(paragraphs),
-                title_field=title or Field(fallback_title, -1),
-                author_field=author,
-                note_field=note,
-                byline_marker=marker,
-            )
+            section = " / ".join(text for _, text in path)
+            paragraphs.append(Paragraph(len(paragraphs) + 1, block.text, at, section))
+    return [
+        Article(
+            index=1,
+            paragraphs=tuple(paragraphs),
+            title_field=title,
+            author_field=author,
+            note_field=note,
+            byline_marker=marker,
+            heading_fields=tuple(heading_fields),
         )
-    return articles
+    ]

@@ -32,6 +32,7 @@ class Source:
     text: str = ""
     blocks: tuple[Block, ...] = ()
     encoding: str = ""
+    title: str = ""  # the file's own title (DOCX properties, HTML <title>), if it has one
 
 
 def load(path: Path, data: bytes | None = None) -> Source:
@@ -42,6 +43,7 @@ def load(path: Path, data: bytes | None = None) -> Source:
         text=strip_controls(source.text),
         blocks=tuple(Block(strip_controls(b.text), b.level) for b in source.blocks),
         encoding=source.encoding,
+        title=" ".join(strip_controls(source.title).split()),
     )
 
 
@@ -50,12 +52,13 @@ def _load(path: Path, data: bytes) -> Source:
     if suffix == ".pdf":
         return Source(text=_pdf_text(data, path.name), encoding="pdf")
     if suffix == ".docx":
-        return Source(blocks=_docx_blocks(data, path.name), encoding="docx")
+        blocks, title = _docx_blocks(data, path.name)
+        return Source(blocks=blocks, encoding="docx", title=title)
     text, encoding = decode_bytes(data, path.name)
     if suffix in (".md", ".markdown"):
         return Source(blocks=markdown_blocks(text), encoding=encoding)
     if suffix in (".html", ".htm"):
-        return Source(blocks=html_blocks(text), encoding=encoding)
+        return Source(blocks=html_blocks(text), encoding=encoding, title=html_title(text))
     return Source(text=text, encoding=encoding)
 
 
@@ -81,7 +84,7 @@ def _pdf_text(data: bytes, name: str) -> str:
 DOCX_PART_LIMIT = 64 * 1024 * 1024
 
 
-def _docx_blocks(data: bytes, name: str) -> tuple[Block, ...]:
+def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str]:
     import io
     import zipfile
 
@@ -108,13 +111,13 @@ def _docx_blocks(data: bytes, name: str) -> tuple[Block, ...]:
         if not text:
             continue
         style = (item.style.name if item.style is not None else "") or ""
-        level = 0
+        level = 0  # the Title style above Heading 1, Heading 2, ...
         if style == "Title":
             level = 1
         elif m := re.match(r"Heading (\d)", style):
-            level = int(m.group(1))
+            level = int(m.group(1)) + 1
         blocks.append(Block(text, level))
-    return tuple(blocks)
+    return tuple(blocks), (document.core_properties.title or "").strip()
 
 
 def _table_blocks(table: object) -> list[Block]:
@@ -177,6 +180,15 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
             lines.append(markdown_inline(_MD_LINE_MARK.sub("", line)))
     flush()
     return tuple(blocks)
+
+
+def html_title(text: str) -> str:
+    """The page's ``<title>`` (sites append their name after a separator: the part that is not
+    the site's name is not told apart here; the first heading is preferred where it is in it)."""
+    from bs4 import BeautifulSoup
+
+    head = BeautifulSoup(text, "html.parser").find("title")
+    return head.get_text(" ").strip() if head else ""
 
 
 def html_blocks(text: str) -> tuple[Block, ...]:

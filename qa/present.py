@@ -21,9 +21,11 @@ def display_title(title: str | None, author: str | None, doc: str) -> str:
 
 
 def citation_label(c: Citation | Source, number: int) -> str:
-    """〔1〕《标题》 作者 · 第N段"""
+    """〔1〕《标题》 作者 · 章节 · 第N段"""
     author = f" {c.author}" if c.author else ""
-    return f"〔{number}〕《{display_title(c.title, c.author, c.doc)}》{author} · 第{c.paragraph}段"
+    section = getattr(c, "section", None)
+    where = f" · {section}" if section else ""
+    return f"〔{number}〕《{display_title(c.title, c.author, c.doc)}》{author}{where} · 第{c.paragraph}段"
 
 
 def answer_text(answer: Answer) -> str:

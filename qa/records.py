@@ -17,6 +17,7 @@ class Paragraph:
     index: int
     text: str
     pos: int = 0
+    section: str = ""  # the heading path it stands under ("三、主要财务数据"), "" for none
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Article:
     note_field: Field | None = None
     # The byline marker (e.g. "□", "文/", "作者：") that stood before the author's name.
     byline_marker: str = ""
+    # the headings inside the article (they name its paragraphs' sections), in source order
+    heading_fields: tuple[Field, ...] = ()
 
     @property
     def title(self) -> str | None:
@@ -72,6 +75,8 @@ class Document:
                 items.append((article.author_field.pos, 1, article.byline_marker + article.author_field.text))
             for p in article.paragraphs:
                 items.append((p.pos, 2, p.text))
+            for h in article.heading_fields:
+                items.append((h.pos, 2, h.text))
             for rank, f in ((3, article.note_field), (4, article.title_field)):
                 if f and f.pos >= 0:  # a negative position marks a fallback, not source text
                     items.append((f.pos, rank, f.text))
@@ -89,6 +94,7 @@ class Document:
                 "note": a.note,
                 "header": self.header,
                 "paragraphs": [p.text for p in a.paragraphs],
+                "sections": [p.section for p in a.paragraphs],
             }
             for a in self.articles
         ]

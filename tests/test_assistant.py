@@ -336,3 +336,20 @@ def test_a_question_word_jieba_cuts_otherwise_in_the_sentence_still_counts(tmp_p
     lexical = {paras[w.para].text[w.start : w.end]: w.features["lexical"] for w in windows}
     assert lexical["近年来大力发展在线上业态。"] == pytest.approx(1.0)
     assert lexical["在线消费持续增长。"] == 0.0
+
+
+def test_a_citation_names_the_section_its_paragraph_stands_under(tmp_path):
+    from qa.present import answer_text
+
+    assistant = _assistant_for(
+        tmp_path,
+        {
+            "report.md": "# 星河电子年度报告\n\n## 一、公司简介\n\n星河电子成立于1998年，总部位于深圳。\n\n"
+            "## 二、主要财务数据\n\n公司2023年营业收入为12.5亿元，同比增长22%。\n"
+        },
+    )
+    answer = assistant.ask("星河电子2023年营业收入是多少？")
+    (citation,) = answer.citations
+    assert (citation.title, citation.section, citation.paragraph) == ("星河电子年度报告", "二、主要财务数据", 2)
+    assert answer.to_dict()["citations"][0]["section"] == "二、主要财务数据"
+    assert "《星河电子年度报告》 · 二、主要财务数据 · 第2段" in answer_text(answer)

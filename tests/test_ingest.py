@@ -100,32 +100,61 @@ def test_broken_pdf_is_refused_with_a_reason(tmp_path):
         ingest_file(tmp_path / "bad.pdf")
 
 
-def test_docx_headings_start_articles(tmp_path):
+def test_a_docx_is_one_document_its_title_its_own_and_headings_its_sections(tmp_path):
     import docx
 
     document = docx.Document()
+    document.core_properties.title = "城市概况"
     document.add_heading("重庆概况", level=1)
     document.add_paragraph("文/张三")
     for text in BODY:
         document.add_paragraph(text)
+    document.add_heading("交通", level=2)
+    document.add_paragraph("重庆有轨道交通。")
     document.add_heading("成都概况", level=1)
     document.add_paragraph("成都是四川省的省会。")
     document.save(str(tmp_path / "two.docx"))
     doc = ingest_file(tmp_path / "two.docx")
-    assert [(a.title, a.author, [p.text for p in a.paragraphs]) for a in doc.articles] == [
-        ("重庆概况", "张三", BODY),
-        ("成都概况", None, ["成都是四川省的省会。"]),
+    (article,) = doc.articles
+    assert (article.title, article.author) == ("城市概况", "张三")
+    assert [(p.section, p.text) for p in article.paragraphs] == [
+        *(("重庆概况", t) for t in BODY),
+        ("重庆概况 / 交通", "重庆有轨道交通。"),
+        ("成都概况", "成都是四川省的省会。"),
     ]
 
 
-def test_markdown_headings_start_articles_and_soft_breaks_join(tmp_path):
+def test_a_docx_title_style_titles_it_and_without_one_the_file_name_does(tmp_path):
+    import docx
+
+    titled = docx.Document()
+    titled.add_heading("星河电子2023年年度报告", level=0)  # the Title style
+    titled.add_heading("三、主要财务数据", level=1)
+    titled.add_paragraph("营业收入增长。")
+    titled.save(str(tmp_path / "report.docx"))
+    (article,) = ingest_file(tmp_path / "report.docx").articles
+    assert article.title == "星河电子2023年年度报告"
+    assert article.paragraphs[0].section == "三、主要财务数据"
+    plain = docx.Document()
+    plain.add_paragraph("营业收入增长。")
+    plain.save(str(tmp_path / "plain.docx"))
+    assert ingest_file(tmp_path / "plain.docx").articles[0].title == "plain"
+
+
+def test_markdown_headings_make_sections_and_soft_breaks_join(tmp_path):
     (tmp_path / "n.md").write_text(
-        "# 重庆概况\n\n重庆市位于中国西南部，\n是长江上游地区的经济中心。\n\n# 成都\n\n成都是省会。\n",
+        "# 重庆概况\n\n重庆市位于中国西南部，\n是长江上游地区的经济中心。\n\n## 交通\n\n重庆有轨道交通。\n",
         encoding="utf-8",
     )
-    doc = ingest_file(tmp_path / "n.md")
-    assert [a.title for a in doc.articles] == ["重庆概况", "成都"]
-    assert doc.articles[0].paragraphs[0].text == "重庆市位于中国西南部，是长江上游地区的经济中心。"
+    (article,) = ingest_file(tmp_path / "n.md").articles
+    assert article.title == "重庆概况"
+    assert [(p.section, p.text) for p in article.paragraphs] == [
+        ("", "重庆市位于中国西南部，是长江上游地区的经济中心。"),
+        ("交通", "重庆有轨道交通。"),
+    ]
+    (tmp_path / "m.md").write_text("# 重庆\n\n重庆是直辖市。\n\n# 成都\n\n成都是省会。\n", encoding="utf-8")
+    (article,) = ingest_file(tmp_path / "m.md").articles  # two top headings: both sections
+    assert article.title == "m" and [p.section for p in article.paragraphs] == ["重庆", "成都"]
 
 
 def test_html_blocks_scripts_dropped(tmp_path):

@@ -266,3 +266,18 @@ def test_a_local_index_lends_its_vectors_to_a_milvus_feed(tiny_corpus, tmp_path)
     # no local index, or one from another encoder: the encoder itself
     assert backends.reusing(tmp_path / "none", encoder.name, encoder.dim, FakeEncoder) is FakeEncoder
     assert backends.reusing(tmp_path / "local", "fake:other", encoder.dim, FakeEncoder) is FakeEncoder
+
+
+def test_a_paragraph_over_the_text_field_limit_is_stored_in_pieces_beside_the_rest(tiny_corpus, tmp_path):
+    """One 66 KB line (over Milvus's 65,535-byte text field) next to ordinary files: ingest cuts
+    it into pieces the field holds, and every file is indexed and answers."""
+    from qa.milvus import TEXT_BYTES
+
+    line = "".join(chr(0x4E00 + (i * 7919) % 3000) for i in range(22_000))
+    assert len(line.encode()) > TEXT_BYTES
+    (tiny_corpus / "long.txt").write_text(line + "\n", encoding="utf-8")
+    store = _store(tmp_path)
+    report = feed(store, tiny_corpus, Settings(), lambda: FakeEncoder())
+    assert report.documents == 4 and not report.skipped
+    remote = Assistant.load(store=store, encoder=FakeEncoder())
+    assert _cited(remote, "浦东新区设立于哪一年？") is not None
