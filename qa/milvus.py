@@ -50,6 +50,14 @@ SHARDS_KEY = "#shards"
 SHARDS_TTL_S = 1.0
 SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
 TEXT_BYTES = 65535  # VARCHAR limit
+TITLE_BYTES, AUTHOR_BYTES, SECTION_BYTES = 2048, 1024, 2048
+
+
+def _fit(text: str | None, limit: int) -> str | None:
+    """A display field cut to what its VARCHAR holds (whole characters), not refused."""
+    if text is None or len(text.encode("utf-8")) <= limit:
+        return text
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 PASSAGE_BYTES = 8192
 NO_VECTOR = [0.0, 0.0]
 # Document states, written in this order while a document is indexed.
@@ -255,12 +263,18 @@ class MilvusStore:
         rows = self.client.get(
             f"{self.name}_paragraphs",
             ids=list(dict.fromkeys(keys)),
-            output_fields=["doc", "article", "title", "author", "paragraph", "text", "sentences"],
+            output_fields=["doc", "article", "title", "author", "section", "paragraph", "text", "sentences"],
         )
         found: dict[int, ParagraphRecord] = {}
         for r in rows:
             found[int(r["id"])] = ParagraphRecord(
-                r["doc"], int(r["article"]), r["title"], r["author"], int(r["paragraph"]), r["text"]
+                r["doc"],
+                int(r["article"]),
+                r["title"],
+                r["author"],
+                int(r["paragraph"]),
+                r["text"],
+                r.get("section"),
             )
             with self._lock:
                 if len(self._n_sentences) > SENTENCE_COUNTS_KEPT:
@@ -339,8 +353,9 @@ class MilvusStore:
                     "id": key,
                     "doc": p.doc,
                     "article": p.article,
-                    "title": p.title,
-                    "author": p.author,
+                    "title": _fit(p.title, TITLE_BYTES),
+                    "author": _fit(p.author, AUTHOR_BYTES),
+                    "section": _fit(p.section, SECTION_BYTES),
                     "paragraph": p.paragraph,
                     "text": p.text,
                     "sentences": counts.get(row, 0),
@@ -592,8 +607,9 @@ def _create_collections(
     s = schema()
     s.add_field("doc", DataType.VARCHAR, max_length=1024)
     s.add_field("article", DataType.INT64)
-    s.add_field("title", DataType.VARCHAR, max_length=2048, nullable=True)
-    s.add_field("author", DataType.VARCHAR, max_length=1024, nullable=True)
+    s.add_field("title", DataType.VARCHAR, max_length=TITLE_BYTES, nullable=True)
+    s.add_field("author", DataType.VARCHAR, max_length=AUTHOR_BYTES, nullable=True)
+    s.add_field("section", DataType.VARCHAR, max_length=SECTION_BYTES, nullable=True)
     s.add_field("paragraph", DataType.INT64)
     s.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
     s.add_field("sentences", DataType.INT64)

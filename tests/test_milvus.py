@@ -281,3 +281,15 @@ def test_a_paragraph_over_the_text_field_limit_is_stored_in_pieces_beside_the_re
     assert report.documents == 4 and not report.skipped
     remote = Assistant.load(store=store, encoder=FakeEncoder())
     assert _cited(remote, "浦东新区设立于哪一年？") is not None
+
+
+def test_milvus_citations_name_their_section(tmp_path):
+    corpus = write_corpus(
+        tmp_path / "c",
+        {"report.md": "# 星河电子年度报告\n\n## 二、主要财务数据\n\n公司2023年营业收入为12.5亿元，同比增长22%。\n"},
+    )
+    store = _store(tmp_path)
+    feed(store, corpus, Settings(), lambda: FakeEncoder())
+    remote = Assistant.load(store=store, encoder=FakeEncoder())
+    (citation,) = remote.ask("星河电子2023年营业收入是多少？").citations
+    assert (citation.title, citation.section) == ("星河电子年度报告", "二、主要财务数据")
