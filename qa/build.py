@@ -35,7 +35,7 @@ from qa.index import (
     write_manifest,
     writing,
 )
-from qa.ingest import Skipped, display_name, ingest, iter_files, walk
+from qa.ingest import Skipped, display_name, ingest_walked, walk
 from qa.normalize import NORMALISER
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
@@ -72,13 +72,15 @@ class BuildReport:
 
 def corpus_fingerprint(corpus: Path, follow_links: bool = False) -> dict[str, str]:
     """File name -> sha256 for every document file (and the user dictionary)."""
-    import hashlib
+    return _fingerprint(corpus, walk(corpus, follow_links)[0])
 
+
+def _fingerprint(corpus: Path, paths: list[Path]) -> dict[str, str]:
     base = corpus if corpus.is_dir() else corpus.parent
     files = {}
-    for p in iter_files(corpus, follow_links):
+    for p in paths:
         try:
-            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            digest = sha256_file(p)
         except OSError as exc:  # ingest skips it with the reason; a later read may succeed
             digest = f"unreadable ({exc.strerror})"
         files[display_name(p.relative_to(base).as_posix())] = digest
@@ -216,16 +218,14 @@ def build_index(
     if not corpus.exists():
         raise QAError(f"{corpus}: no such corpus folder")
     name = encoder.name if encoder is not None else encoder_name(settings.encoder)
-    files = corpus_fingerprint(corpus, follow_links)
+    paths, passed_over = walk(corpus, follow_links)
+    files = _fingerprint(corpus, paths)
     if not rebuild and is_current_files(index_dir, files, settings, name):
         counts = read_manifest(index_dir)["counts"]
         return BuildReport(
-            **counts,
-            seconds=time.perf_counter() - started,
-            up_to_date=True,
-            skipped=walk(corpus, follow_links)[1],
+            **counts, seconds=time.perf_counter() - started, up_to_date=True, skipped=passed_over
         )
-    documents, skipped = ingest(corpus, follow_links)
+    documents, skipped = ingest_walked(corpus, paths, passed_over)
     if not documents:
         said = "".join(f"\n  skipped {s.path}: {s.reason}" for s in skipped)
         raise QAError(f"{corpus}: no document with text to index" + (said or " (the folder is empty)"))
@@ -278,125 +278,112 @@ def build_from_documents(
 ) -> BuildReport:
     """Index ready documents; ``files`` (name -> sha256) is recorded to tell staleness later.
     One writer at a time: a second is refused (:class:`qa.errors.IndexBusyError`)."""
-    with writing(index_dir):
-        return _build_from_documents(
-            documents, index_dir, settings, root, files, userdict, encoder, rebuild, show_progress
+    with writing(index_dir):  # (which makes the folder)
+        started = time.perf_counter()
+        name = encoder.name if encoder is not None else encoder_name(settings.encoder)
+        paragraphs, passages, sentences = flatten(
+            documents, settings.passage_chars, settings.passage_overlap_chars
         )
+        passage_texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
+        sentence_texts = [paragraphs[s.para].text[s.start : s.end] for s in sentences]
 
+        old = None if rebuild else _previous(index_dir, settings, name)
+        old_vectors: dict[str, np.ndarray] = {}
+        if old is not None:
+            old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
+            old_vectors.update(
+                {r.hash: v for r, v in zip(old.sentence_table, old.sentence_vectors, strict=True)}
+            )
+        cache = VectorCache(index_dir, name)
+        if rebuild:
+            cache.clear()
+        cached = cache.load()
+        if cached:
+            log.info("reusing %d vectors an interrupted build had computed", len(cached))
+        old_vectors.update({h: v for h, v in cached.items() if h not in old_vectors})
 
-def _build_from_documents(
-    documents: list[Document],
-    index_dir: Path,
-    settings: Settings,
-    root: str,
-    files: dict[str, str],
-    userdict: Path | None = None,
-    encoder: Encoder | None = None,
-    rebuild: bool = False,
-    show_progress: bool = False,
-) -> BuildReport:
-    """Index ready documents; ``files`` (name -> sha256) is recorded to tell staleness later."""
-    started = time.perf_counter()
-    index_dir.mkdir(parents=True, exist_ok=True)
-    name = encoder.name if encoder is not None else encoder_name(settings.encoder)
-    paragraphs, passages, sentences = flatten(
-        documents, settings.passage_chars, settings.passage_overlap_chars
-    )
-    passage_texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
-    sentence_texts = [paragraphs[s.para].text[s.start : s.end] for s in sentences]
+        loaded: list[Encoder] = [encoder] if encoder is not None else []
 
-    old = None if rebuild else _previous(index_dir, settings, name)
-    old_vectors: dict[str, np.ndarray] = {}
-    if old is not None:
-        old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
-        old_vectors.update({r.hash: v for r, v in zip(old.sentence_table, old.sentence_vectors, strict=True)})
-    cache = VectorCache(index_dir, name)
-    if rebuild:
+        def the_encoder() -> Encoder:
+            if not loaded:
+                loaded.append(get_encoder(settings.encoder))
+            return loaded[0]
+
+        def dim() -> int:
+            return int(old.manifest["encoder"]["dim"]) if old is not None else the_encoder().dim
+
+        todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
+        bar = _progress_bar(todo, show_progress)
+        passage_vectors, n_pass = _reuse_and_embed(
+            passages,
+            passage_texts,
+            old_vectors,
+            lambda t: the_encoder().encode_passages(t),
+            dim,
+            settings.batch_size,
+            bar,
+            cache,
+        )
+        old_vectors.update({r.hash: v for r, v in zip(passages, passage_vectors, strict=True)})
+        sentence_vectors, n_sent = _reuse_and_embed(
+            sentences,
+            sentence_texts,
+            old_vectors,
+            lambda t: the_encoder().encode_passages(t),
+            dim,
+            settings.batch_size,
+            bar,
+            cache,
+        )
+        bar(-1)
+
+        report = BuildReport(
+            documents=len(documents),
+            articles=sum(len(d.articles) for d in documents),
+            paragraphs=len(paragraphs),
+            passages=len(passages),
+            sentences=len(sentences),
+            embedded_passages=n_pass,
+            embedded_sentences=n_sent,
+        )
+        build_id, artefacts = write_build(
+            index_dir,
+            paragraphs,
+            passages,
+            sentences,
+            passage_vectors,
+            sentence_vectors,
+            settings.index_fields(),
+            userdict,
+        )
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "qa_version": __version__,
+            "build": build_id,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "encoder": {
+                "name": name,
+                "dim": int(passage_vectors.shape[1]) if len(passage_vectors) else dim(),
+            },
+            "settings": settings.index_fields(),
+            "normaliser": NORMALISER,
+            "chunker": CHUNKER,
+            "tokenizer": {"name": TOKENIZER, "userdict_sha256": userdict_hash(userdict)},
+            "corpus": {"root": root, "files": files},
+            "counts": {
+                "documents": report.documents,
+                "articles": report.articles,
+                "paragraphs": report.paragraphs,
+                "passages": report.passages,
+                "sentences": report.sentences,
+            },
+            "artefacts": artefacts,
+        }
+        write_manifest(index_dir, manifest)
+        remove_stale_builds(index_dir, keep=build_id)
         cache.clear()
-    cached = cache.load()
-    if cached:
-        log.info("reusing %d vectors an interrupted build had computed", len(cached))
-    old_vectors.update({h: v for h, v in cached.items() if h not in old_vectors})
-
-    loaded: list[Encoder] = [encoder] if encoder is not None else []
-
-    def the_encoder() -> Encoder:
-        if not loaded:
-            loaded.append(get_encoder(settings.encoder))
-        return loaded[0]
-
-    def dim() -> int:
-        return int(old.manifest["encoder"]["dim"]) if old is not None else the_encoder().dim
-
-    todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
-    bar = _progress_bar(todo, show_progress)
-    passage_vectors, n_pass = _reuse_and_embed(
-        passages,
-        passage_texts,
-        old_vectors,
-        lambda t: the_encoder().encode_passages(t),
-        dim,
-        settings.batch_size,
-        bar,
-        cache,
-    )
-    old_vectors.update({r.hash: v for r, v in zip(passages, passage_vectors, strict=True)})
-    sentence_vectors, n_sent = _reuse_and_embed(
-        sentences,
-        sentence_texts,
-        old_vectors,
-        lambda t: the_encoder().encode_passages(t),
-        dim,
-        settings.batch_size,
-        bar,
-        cache,
-    )
-    bar(-1)
-
-    report = BuildReport(
-        documents=len(documents),
-        articles=sum(len(d.articles) for d in documents),
-        paragraphs=len(paragraphs),
-        passages=len(passages),
-        sentences=len(sentences),
-        embedded_passages=n_pass,
-        embedded_sentences=n_sent,
-    )
-    build_id, artefacts = write_build(
-        index_dir,
-        paragraphs,
-        passages,
-        sentences,
-        passage_vectors,
-        sentence_vectors,
-        settings.index_fields(),
-        userdict,
-    )
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "qa_version": __version__,
-        "build": build_id,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "encoder": {"name": name, "dim": int(passage_vectors.shape[1]) if len(passage_vectors) else dim()},
-        "settings": settings.index_fields(),
-        "normaliser": NORMALISER,
-        "chunker": CHUNKER,
-        "tokenizer": {"name": TOKENIZER, "userdict_sha256": userdict_hash(userdict)},
-        "corpus": {"root": root, "files": files},
-        "counts": {
-            "documents": report.documents,
-            "articles": report.articles,
-            "paragraphs": report.paragraphs,
-            "passages": report.passages,
-            "sentences": report.sentences,
-        },
-        "artefacts": artefacts,
-    }
-    write_manifest(index_dir, manifest)
-    remove_stale_builds(index_dir, keep=build_id)
-    cache.clear()
-    report.seconds = time.perf_counter() - started
-    return report
+        report.seconds = time.perf_counter() - started
+        return report
 
 
 def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:

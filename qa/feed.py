@@ -73,7 +73,7 @@ def feed(
     paths, walk_skipped = walk(corpus)
     on_disk = {display_name(p.relative_to(base).as_posix()): p for p in paths}
     stored = store.documents()
-    report = BuildReport(skipped=list(walk_skipped))
+    report = BuildReport()
     # Files gone from the corpus leave the store (each shard removes its own).
     for name, (sha, _, _) in stored.items():
         if name not in on_disk and shard.holds(sha):
@@ -99,7 +99,8 @@ def feed(
 
     _feed(store, documents(), stored, settings, encoder, report, batch_passages, progress)
     report.seconds = time.perf_counter() - started
-    report.up_to_date = report.embedded_passages == 0 and len(report.skipped) == len(walk_skipped)
+    report.up_to_date = report.embedded_passages == 0 and not report.skipped
+    report.skipped = walk_skipped + report.skipped  # what the walk passed over is said too
     return report
 
 

@@ -166,7 +166,9 @@ def bounded(paragraphs: tuple[Paragraph, ...]) -> tuple[Paragraph, ...]:
             while start < len(p.text) and p.text[start].isspace():
                 start += 1
         pieces.append((p.text[start:], p.pos + start, p.section))
-    return tuple(Paragraph(n, t, pos, sec) for n, (t, pos, sec) in enumerate((x for x in pieces if x[0]), start=1))
+    return tuple(
+        Paragraph(n, t, pos, sec) for n, (t, pos, sec) in enumerate((x for x in pieces if x[0]), start=1)
+    )
 
 
 def _own_title(article: Article) -> bool:
@@ -176,9 +178,16 @@ def _own_title(article: Article) -> bool:
 def ingest(root: Path, follow_links: bool = False) -> tuple[list[Document], list[Skipped]]:
     """Every readable document under ``root``; what cannot be read, or holds no text, is
     skipped with a reason."""
+    return ingest_walked(root, *walk(root, follow_links))
+
+
+def ingest_walked(
+    root: Path, files: list[Path], skipped: list[Skipped]
+) -> tuple[list[Document], list[Skipped]]:
+    """:func:`ingest` of what :func:`walk` found under ``root``."""
     documents: list[Document] = []
+    skipped = list(skipped)
     base = root if root.is_dir() else root.parent
-    files, skipped = walk(root, follow_links)
     for path in files:
         name = display_name(path.relative_to(base).as_posix())
         try:

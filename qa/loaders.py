@@ -58,7 +58,8 @@ def _load(path: Path, data: bytes) -> Source:
     if suffix in (".md", ".markdown"):
         return Source(blocks=markdown_blocks(text), encoding=encoding)
     if suffix in (".html", ".htm"):
-        return Source(blocks=html_blocks(text), encoding=encoding, title=html_title(text))
+        blocks, title = html_blocks(text)
+        return Source(blocks=blocks, encoding=encoding, title=title)
     return Source(text=text, encoding=encoding)
 
 
@@ -182,22 +183,17 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def html_title(text: str) -> str:
-    """The page's ``<title>`` (sites append their name after a separator: the part that is not
-    the site's name is not told apart here; the first heading is preferred where it is in it)."""
-    from bs4 import BeautifulSoup
-
-    head = BeautifulSoup(text, "html.parser").find("title")
-    return head.get_text(" ").strip() if head else ""
-
-
-def html_blocks(text: str) -> tuple[Block, ...]:
-    """Headings and paragraph-level elements of an HTML page; scripts and styles are dropped."""
+def html_blocks(text: str) -> tuple[tuple[Block, ...], str]:
+    """Headings and paragraph-level elements of an HTML page (scripts and styles dropped), and
+    its ``<title>`` (where sites append their name: the first heading is preferred where the
+    title holds it)."""
     from bs4 import BeautifulSoup
 
     from qa.layout import remove_justification_spaces
 
     soup = BeautifulSoup(text, "html.parser")
+    head = soup.find("title")
+    title = head.get_text(" ").strip() if head else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     blocks = []
@@ -212,4 +208,4 @@ def html_blocks(text: str) -> tuple[Block, ...]:
     if not blocks:
         loose = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
         blocks = [Block(line) for line in loose if line]
-    return tuple(blocks)
+    return tuple(blocks), title
