@@ -40,6 +40,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 print(json.dumps(record, ensure_ascii=False))
             continue
         print(f"== {doc.name}" + (f"  [{doc.header}]" if doc.header else ""))
+        if doc.chars and doc.chars["dropped"]:
+            c = doc.chars
+            print(f"  (kept {c['kept']} of {c['in']} characters; {c['dropped']} dropped as boilerplate)")
         for article in doc.articles:
             title = display_title(article.title, article.author, doc.name)
             print(f"  {article.index}. {title} — {article.author or '佚名'} — {len(article.paragraphs)} 段")

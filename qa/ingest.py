@@ -7,9 +7,11 @@ returned, so callers can show it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -131,7 +133,8 @@ def ingest_file(path: Path, name: str | None = None) -> Document:
 def build_document(source: Source, name: str, path: str = "", sha256: str = "") -> Document:
     fallback = Path(name).stem
     if source.blocks:
-        header, articles = None, split_block_articles(source.blocks, fallback, source.title)
+        header = Field(" ".join(source.furniture), -1) if source.furniture else None
+        articles = split_block_articles(source.blocks, fallback, source.title, source.titled_articles)
     elif source.text.strip():
         header, articles = split_articles(split_lines(source.text), fallback)
     else:
@@ -139,7 +142,22 @@ def build_document(source: Source, name: str, path: str = "", sha256: str = "") 
     # Drop only articles with no text of their own (a fallback title alone); renumber the rest.
     kept = (a for a in articles if a.paragraphs or a.author_field or a.note_field or _own_title(a))
     articles = [replace(a, index=n, paragraphs=bounded(a.paragraphs)) for n, a in enumerate(kept, start=1)]
-    return Document(path=path, sha256=sha256, articles=tuple(articles), header_field=header, name=name)
+    doc = Document(path=path, sha256=sha256, articles=tuple(articles), header_field=header, name=name)
+    return replace(doc, chars=count_chars(source, doc))
+
+
+def count_chars(source: Source, doc: Document) -> dict[str, int]:
+    """How many of the file's characters (spaces aside) ``doc`` keeps as text, sets apart as
+    furniture, and drops; counted as multisets, so text moved into reading order still counts
+    and a table's header cells repeated in its rows count once."""
+    whole = source.whole or source.text or "\n".join(b.text for b in source.blocks)
+    have = Counter(ch for ch in whole if not ch.isspace())
+    furniture = Counter(ch for ch in (doc.header or "") if not ch.isspace())
+    kept = Counter(ch for text in doc.segments() for ch in text if not ch.isspace()) - furniture
+    kept_n = sum((have & kept).values())
+    furniture_n = sum(((have - kept) & furniture).values())
+    total = sum(have.values())
+    return {"in": total, "kept": kept_n, "furniture": furniture_n, "dropped": total - kept_n - furniture_n}
 
 
 # A paragraph longer than this (a text without line breaks, a dump) is cut at its last
@@ -205,13 +223,32 @@ def ingest_walked(
 
 
 def split_block_articles(
-    blocks: tuple[Block, ...], fallback_title: str, own_title: str = ""
+    blocks: tuple[Block, ...], fallback_title: str, own_title: str = "", titled: bool = False
 ) -> list[Article]:
-    """A structured file (Markdown, DOCX, HTML) is one article: its title is its only top-level
-    heading when it opens the file (or, where the file's own title ``own_title`` holds the
-    first heading, that heading), else ``own_title``, else the file name. Every other heading
-    names a section: each paragraph records the heading path it stands under. A byline
-    paragraph before the first paragraph gives the author, an author note the note."""
+    """A structured file (Markdown, DOCX, HTML) is one article; a page of stories (``titled``:
+    a PDF) is one article per top-level heading where it has several. See :func:`block_article`."""
+    starts = [i for i, b in enumerate(blocks) if b.level == 1]
+    if not titled or len(starts) < 2:
+        return [block_article(blocks, fallback_title, own_title)]
+    cuts = ([0] if starts[0] > 0 else []) + starts + [len(blocks)]
+    articles: list[Article] = []
+    for a, b in itertools.pairwise(cuts):
+        offset = sum(len(x.text) + 1 for x in blocks[:a])
+        article = block_article(blocks[a:b], fallback_title, "", offset)
+        articles.append(replace(article, index=len(articles) + 1))
+    return articles
+
+
+# A byline stands before the body, after a deck (subtitle) at most: within the first this many.
+BYLINE_WITHIN = 2
+
+
+def block_article(blocks: Sequence[Block], fallback_title: str, own_title: str = "", offset: int = 0) -> Article:
+    """Blocks as one article: its title is its only top-level heading when it opens the blocks
+    (or, where the file's own title ``own_title`` holds the first heading, that heading), else
+    ``own_title``, else the file name. Every other heading names a section: each paragraph
+    records the heading path it stands under. A byline among the first paragraphs gives the
+    author, an author note the note. Positions count from ``offset``."""
     headings = [b for b in blocks if b.level]
     named = next((i for i, b in enumerate(blocks) if b.level and own_title and b.text in own_title), None)
     if named is None and blocks and blocks[0].level:
@@ -219,7 +256,7 @@ def split_block_articles(
         if blocks[0].level == top and sum(1 for b in headings if b.level == top) == 1:
             named = 0
     if named is not None:
-        title = Field(blocks[named].text, sum(len(b.text) + 1 for b in blocks[:named]))
+        title = Field(blocks[named].text, offset + sum(len(b.text) + 1 for b in blocks[:named]))
     else:
         title = Field(own_title or fallback_title, -1)
     author: Field | None = None
@@ -228,7 +265,7 @@ def split_block_articles(
     paragraphs: list[Paragraph] = []
     path: list[tuple[int, str]] = []  # the open headings: (level, text)
     heading_fields: list[Field] = []
-    pos = 0
+    pos = offset
     for n, block in enumerate(blocks):
         at, pos = pos, pos + len(block.text) + 1
         if n == named:
@@ -239,22 +276,20 @@ def split_block_articles(
             path.append((block.level, block.text))
             heading_fields.append(Field(block.text, at))
             continue
-        byline = match_byline(block.text) if not paragraphs and author is None else None
+        byline = match_byline(block.text) if len(paragraphs) < BYLINE_WITHIN and author is None else None
         if byline:
             author, marker = Field(byline.name, at + len(byline.marker)), byline.marker
         elif NOTE_START.match(block.text) and block.text.endswith(("）", ")")):
             note = Field(block.text, at)
         else:
-            section = " / ".join(text for _, text in path)
+            section = " / ".join([text for _, text in path] + ([f"表{block.table}"] if block.table else []))
             paragraphs.append(Paragraph(len(paragraphs) + 1, block.text, at, section))
-    return [
-        Article(
-            index=1,
-            paragraphs=tuple(paragraphs),
-            title_field=title,
-            author_field=author,
-            note_field=note,
-            byline_marker=marker,
-            heading_fields=tuple(heading_fields),
-        )
-    ]
+    return Article(
+        index=1,
+        paragraphs=tuple(paragraphs),
+        title_field=title,
+        author_field=author,
+        note_field=note,
+        byline_marker=marker,
+        heading_fields=tuple(heading_fields),
+    )

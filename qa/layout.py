@@ -171,6 +171,12 @@ def is_hard_wrapped(lines: list[Line], widths: list[float]) -> bool:
     open_widths = [w for line, w in zip(lines, widths, strict=True) if not ends_sentence(line.text)]
     if len(open_widths) < max(2, 0.4 * len(lines)):
         return False
+    # Broken lines fill the column, so they are no narrower than the lines that end
+    # paragraphs; under a text typed one paragraph per line, the open lines (a signature, a
+    # date) are even too, but far narrower than its sentences.
+    closed = sorted(w for line, w in zip(lines, widths, strict=True) if ends_sentence(line.text))
+    if len(closed) >= 2 and sorted(open_widths)[len(open_widths) // 2] < 0.75 * closed[len(closed) // 2]:
+        return False
     even = sum(
         1
         for k, w in enumerate(open_widths)

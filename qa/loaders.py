@@ -23,6 +23,7 @@ class Block:
 
     text: str
     level: int = 0
+    table: int = 0  # a table's row: the table's number in the file
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Source:
     blocks: tuple[Block, ...] = ()
     encoding: str = ""
     title: str = ""  # the file's own title (DOCX properties, HTML <title>), if it has one
+    # Page furniture kept out of the text (a PDF's masthead, running heads, page numbers).
+    furniture: tuple[str, ...] = ()
+    # Whether each top-level heading starts an article (a PDF page of several stories).
+    titled_articles: bool = False
+    # All the file's text before anything was set apart or dropped (where that is more than
+    # ``text`` or ``blocks``): what ``qa ingest`` counts its characters against.
+    whole: str = ""
 
 
 def load(path: Path, data: bytes | None = None) -> Source:
@@ -41,43 +49,48 @@ def load(path: Path, data: bytes | None = None) -> Source:
     source = _load(path, path.read_bytes() if data is None else data)
     return Source(
         text=strip_controls(source.text),
-        blocks=tuple(Block(strip_controls(b.text), b.level) for b in source.blocks),
+        blocks=tuple(Block(strip_controls(b.text), b.level, b.table) for b in source.blocks),
         encoding=source.encoding,
         title=" ".join(strip_controls(source.title).split()),
+        furniture=tuple(strip_controls(f) for f in source.furniture),
+        titled_articles=source.titled_articles,
+        whole=strip_controls(source.whole),
     )
 
 
 def _load(path: Path, data: bytes) -> Source:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return Source(text=_pdf_text(data, path.name), encoding="pdf")
+        return _pdf(data, path.name)
     if suffix == ".docx":
-        blocks, title = _docx_blocks(data, path.name)
-        return Source(blocks=blocks, encoding="docx", title=title)
+        blocks, title, whole = _docx_blocks(data, path.name)
+        return Source(blocks=blocks, encoding="docx", title=title, whole=whole)
     text, encoding = decode_bytes(data, path.name)
     if suffix in (".md", ".markdown"):
         return Source(blocks=markdown_blocks(text), encoding=encoding)
     if suffix in (".html", ".htm"):
-        blocks, title = html_blocks(text)
-        return Source(blocks=blocks, encoding=encoding, title=title)
+        from qa.webpage import html_blocks
+
+        blocks, title, whole = html_blocks(text)
+        return Source(blocks=blocks, encoding=encoding, title=title, whole=whole)
     return Source(text=text, encoding=encoding)
 
 
-def _pdf_text(data: bytes, name: str) -> str:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf(data: bytes, name: str) -> Source:
+    """A PDF read from its layout (:mod:`qa.pdf`): headings, paragraphs, furniture apart."""
+    from qa.pdf import read_pdf
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableFileError(f"{name}: not a readable PDF ({exc})") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
+        pdf = read_pdf(data)
+    except Exception as exc:  # pdfminer raises its own errors, and others, on damaged files
+        detail = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise UnreadableFileError(
+            f"{name}: not a readable PDF ({type(exc).__name__}{': ' + detail if detail else ''})"
+        ) from exc
+    if not any(text.strip() for text, _, _ in pdf.blocks):
         raise UnreadableFileError(f"{name}: the PDF has no text layer (scanned pages need OCR first)")
-    return text
+    blocks = tuple(Block(text, level, table) for text, level, table in pdf.blocks if text.strip())
+    return Source(blocks=blocks, encoding="pdf", furniture=pdf.furniture, titled_articles=True, whole=pdf.text)
 
 
 # A DOCX part larger than this uncompressed is refused before it is parsed (a zip bomb, or
@@ -85,7 +98,7 @@ def _pdf_text(data: bytes, name: str) -> str:
 DOCX_PART_LIMIT = 64 * 1024 * 1024
 
 
-def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str]:
+def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str, str]:
     import io
     import zipfile
 
@@ -104,10 +117,16 @@ def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str]:
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableFileError(f"{name}: not a readable DOCX file ({exc})") from exc
     blocks: list[Block] = []
+    tables = 0
+    whole: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            blocks += _table_blocks(item)
+            tables += 1
+            rows = _docx_rows(item)
+            whole += [cell for row in rows for cell in row]
+            blocks += table_blocks(rows, tables)
             continue
+        whole.append(item.text)
         text = item.text.strip()
         if not text:
             continue
@@ -118,22 +137,57 @@ def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str]:
         elif m := re.match(r"Heading (\d)", style):
             level = int(m.group(1)) + 1
         blocks.append(Block(text, level))
-    return tuple(blocks), (document.core_properties.title or "").strip()
+    return tuple(blocks), (document.core_properties.title or "").strip(), "\n".join(whole)
 
 
-def _table_blocks(table: object) -> list[Block]:
-    """One block per table row, its cells joined by `` | `` (a cell merged across columns
-    appears once)."""
-    out = []
+def _docx_rows(table: object) -> list[list[str]]:
+    """A DOCX table's rows of cell texts (a cell merged across columns appears once)."""
+    rows = []
     for row in table.rows:  # type: ignore[attr-defined]
         cells: list[str] = []
+        seen: set[int] = set()
         for cell in row.cells:
-            text = " ".join(cell.text.split())
-            if text and (not cells or cells[-1] != text):
-                cells.append(text)
-        if cells:
-            out.append(Block(" | ".join(cells)))
-    return out
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(" ".join(cell.text.split()))
+        rows.append(cells)
+    return rows
+
+
+# A figure, with a unit or a percent sign after it at most: 41.45, 12.3%, 4.6元, 2023年.
+_NUMBER = re.compile(r"^[-+−]?\d[\d,.，]*\s*(?:[%％‰]|[^\W\d_]{1,4})?$")
+
+
+def has_header(rows: list[list[str]]) -> bool:
+    """Whether a table's first row names its columns: some column holds figures below a
+    first cell that is not one."""
+    for j, name in enumerate(rows[0] if len(rows) > 1 else []):
+        below = [r[j] for r in rows[1:] if j < len(r) and r[j]]
+        if name and not _NUMBER.match(name) and below and 2 * sum(1 for c in below if _NUMBER.match(c)) >= len(below):
+            return True
+    return False
+
+
+def table_blocks(rows: list[list[str]], number: int) -> list[Block]:
+    """One block per row of table ``number``. Where the first row is a header
+    (:func:`has_header`), each cell below is named by it: ``项目：营业收入（亿元） |
+    2023年：41.45 | 2022年：36.91``; the header row itself is not repeated as a block. Otherwise the cells are joined by `` | ``."""
+    rows = [r for r in rows if any(c for c in r)]
+    if not rows:
+        return []
+    if has_header(rows):
+        header = rows[0]
+        out = []
+        for row in rows[1:]:
+            parts = []
+            for name, cell in zip(header, row, strict=False):
+                if cell:
+                    parts.append(f"{name}：{cell}" if name else cell)
+            parts += [c for c in row[len(header) :] if c]
+            out.append(Block(" | ".join(parts), 0, number))
+        return out
+    return [Block(" | ".join(c for c in row if c), 0, number) for row in rows]
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -181,31 +235,3 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
             lines.append(markdown_inline(_MD_LINE_MARK.sub("", line)))
     flush()
     return tuple(blocks)
-
-
-def html_blocks(text: str) -> tuple[tuple[Block, ...], str]:
-    """Headings and paragraph-level elements of an HTML page (scripts and styles dropped), and
-    its ``<title>`` (where sites append their name: the first heading is preferred where the
-    title holds it)."""
-    from bs4 import BeautifulSoup
-
-    from qa.layout import remove_justification_spaces
-
-    soup = BeautifulSoup(text, "html.parser")
-    head = soup.find("title")
-    title = head.get_text(" ").strip() if head else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    blocks = []
-    block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td"]
-    for element in soup.find_all(block_tags):
-        if element.find(block_tags):
-            continue  # an outer element: its inner blocks are read on their own
-        content = remove_justification_spaces(" ".join(element.get_text(" ").split()))
-        if content:
-            level = int(element.name[1]) if element.name[0] == "h" and element.name[1:].isdigit() else 0
-            blocks.append(Block(content, level))
-    if not blocks:
-        loose = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
-        blocks = [Block(line) for line in loose if line]
-    return tuple(blocks), title

@@ -60,6 +60,9 @@ class Document:
     articles: tuple[Article, ...]
     header_field: Field | None = None
     name: str = field(default="")
+    # Characters (not counting spaces) of the file's text, and how many of them are kept as
+    # text, set apart as page furniture, or dropped (navigation, adverts): ``qa ingest --json``.
+    chars: dict[str, int] | None = field(default=None, compare=False)
 
     @property
     def header(self) -> str | None:
@@ -95,6 +98,7 @@ class Document:
                 "header": self.header,
                 "paragraphs": [p.text for p in a.paragraphs],
                 "sections": [p.section for p in a.paragraphs],
+                **({"file_chars": self.chars} if self.chars else {}),
             }
             for a in self.articles
         ]

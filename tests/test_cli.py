@@ -27,7 +27,8 @@ def test_ingest_json_prints_one_object_per_article(capsys):
     assert [r["article"] for r in records] == [1, 2, 3, 4]
     assert records[1]["author"] == "莫远明"
     assert records[0]["doc"] == SEED.name
-    assert set(records[0]) == {"doc", "article", "title", "author", "note", "header", "paragraphs", "sections"}
+    assert set(records[0]) == {"doc", "article", "title", "author", "note", "header", "paragraphs", "sections", "file_chars"}
+    assert records[0]["file_chars"]["dropped"] == 0 and records[0]["file_chars"]["in"] > 0
     assert len(records[3]["paragraphs"]) == 5 and records[3]["title"] is None
 
 
