@@ -21,7 +21,7 @@ import numpy as np
 from qa.answer import Answer, Citation, Source
 from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
-from qa.errors import IndexMismatchError, QuestionError
+from qa.errors import IndexMismatchError, QuestionEmpty, QuestionError, QuestionTooLong
 from qa.extract import alignment, answer_span, context_pairs, has_typed_answer, proper_names, warm_up
 from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
@@ -169,11 +169,9 @@ class Assistant:
             raise QuestionError(f"the question must be text, not {type(question).__name__}")
         text = clean_question(question)
         if not text:
-            raise QuestionError("the question is empty")
+            raise QuestionEmpty("the question is empty")
         if len(text) > self.settings.max_question_chars:
-            raise QuestionError(
-                f"the question is {len(text)} characters long; the limit is {self.settings.max_question_chars}"
-            )
+            raise QuestionTooLong(len(text), self.settings.max_question_chars)
         return text
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
@@ -201,12 +199,21 @@ class Assistant:
         citation = self._cite(q, best, paras[best.para], neighbour, self._following(best, windows))
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
-        if confidence < self.settings.abstain_below:
-            return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
-        if self.reader is not None:  # reader_mode "short": the reader finds the span in the quote
-            citation = self._read_short(asked, paras[best.para], citation)
+        if self.reader is None:
+            if confidence < self.settings.abstain_below:
+                return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings)
+            short = citation.quote[citation.short_start : citation.short_end]
+            return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
+        # reader_mode "short": the reader finds the span in the quote, and its margin over its
+        # no-answer score joins the sentence's confidence in the decision to answer
+        citation, evidence = self._read_short(asked, paras[best.para], citation)
+        evidence["sentence"] = _logit(confidence)
+        confidence = reader_confidence(self.settings.short_confidence, evidence)
+        timings["read"] = time.perf_counter() - t2 - timings["extract"]
+        if confidence < self.settings.short_abstain_below:
+            return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings, evidence)
         short = citation.quote[citation.short_start : citation.short_end]
-        return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
+        return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings, evidence)
 
     def _read(
         self,
@@ -258,16 +265,18 @@ class Assistant:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings, evidence)
         return Answer(asked, quote, text[start:end], False, confidence, (citation,), sources, timings, evidence)
 
-    def _read_short(self, asked: str, para: ParagraphRecord, citation: Citation) -> Citation:
-        """``citation`` with its short answer found by the reader inside its quote."""
+    def _read_short(self, asked: str, para: ParagraphRecord, citation: Citation) -> tuple[Citation, dict[str, float]]:
+        """``citation`` with its short answer found by the reader inside its quote, and the
+        reader's evidence for it (margin over the no-answer score, span score)."""
         assert self.reader is not None
         spans = self.reader.read(asked, [Passage(para.text, (citation.start, citation.end))], within=(citation.start, citation.end))
         if not spans:
-            return citation
+            return citation, {"margin": NO_SPAN_MARGIN, "score": 0.0}
+        evidence = {"margin": margin(spans[0]), "score": spans[0].score}
         start, end = clean_span(para.text, spans[0].start, spans[0].end)
         if start >= end:
-            return citation
-        return replace(citation, short_start=start - citation.start, short_end=end - citation.start)
+            return citation, evidence
+        return replace(citation, short_start=start - citation.start, short_end=end - citation.start), evidence
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -543,6 +552,15 @@ class Assistant:
         z = c.get("bias", 0.0) + c.get("oov", 0.0) * oov
         z += sum(c.get(f, 0.0) * v for f, v in best.features.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+
+# The reader's margin where it finds no span in the quote at all (a quote of marks alone).
+NO_SPAN_MARGIN = -10.0
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def reader_confidence(weights: dict[str, float], evidence: dict[str, float]) -> float:

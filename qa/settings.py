@@ -94,6 +94,17 @@ class Settings:
     reader_windows: int = 4
     reader_confidence: dict[str, float] = field(default_factory=lambda: {"bias": 0.0, "margin": 1.0})
     reader_abstain_below: float = 0.5
+    # ``short`` mode: the confidence is a logistic function of the chosen sentence's confidence
+    # above (as a logit, "sentence") and of the reader's margin and span score inside it; it
+    # answers at ``short_abstain_below`` or more. Fitted by scripts/calibrate_reader.py on
+    # development data (CMRC 2018 trial and held-out SQuAD 2.0 zh), never on the seed set.
+    # (python scripts/calibrate_reader.py ../shared/data: every CMRC 2018 trial question, which
+    # the shipped reader never saw, and the held-out SQuAD 2.0 zh unanswerable questions,
+    # weighed as one question in five.)
+    short_confidence: dict[str, float] = field(
+        default_factory=lambda: {"bias": -0.9909, "sentence": 0.6055, "margin": 0.3229, "score": 0.0501}
+    )
+    short_abstain_below: float = 0.222
 
     def index_fields(self) -> dict[str, Any]:
         """The settings that shape a built index (a change calls for a rebuild)."""

@@ -135,6 +135,19 @@ def test_off_topic_question_abstains_and_lists_related_passages(seed_assistant):
     assert answer.abstained and answer.passages
 
 
+def test_short_mode_confidence_joins_the_sentence_and_the_readers_margin(seed_assistant):
+    from qa.assistant import reader_confidence
+
+    answer = seed_assistant.ask("石柱摸排发现突出问题多少个？")
+    assert set(answer.evidence) == {"sentence", "margin", "score"}
+    weights = seed_assistant.settings.short_confidence
+    assert answer.confidence == pytest.approx(reader_confidence(weights, answer.evidence))
+    assert answer.confidence >= seed_assistant.settings.short_abstain_below and not answer.abstained
+    # the reader's margin counts: the same sentence with a much lower margin is less sure
+    lower = reader_confidence(weights, {**answer.evidence, "margin": answer.evidence["margin"] - 5})
+    assert lower < answer.confidence
+
+
 def _full_width(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 

@@ -1,0 +1,75 @@
+"""Each fitted weight and rule of the answering stage, on and off, on held-out data.
+
+The sentence and paragraph weights were fitted on CMRC 2018 trial (scripts/calibrate.py), so
+they are measured here on what they never saw: the held-out fifth of SQuAD 2.0 zh's articles
+as an open corpus (its answerable questions; the reader never trained on them either). Each
+row turns one thing off (a weight set to 0, the neighbour sentence never quoted, the reader
+replaced by the rule-based short answer) and prints citation, containment, short-answer F1/EM
+and their change against everything on.
+
+    python scripts/ablate.py ../shared/data [--limit 600] [--only weights]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from calibrate_reader import held_out_squad
+
+from qa.assistant import Assistant
+from qa.build import squad_index
+from qa.evaluate import run, score
+from qa.settings import Settings
+
+
+def variants(base: Settings, only: str) -> list[tuple[str, Settings]]:
+    out: list[tuple[str, Settings]] = [("everything on", base)]
+    if only in ("all", "weights"):
+        for name in base.weights:
+            out.append((f"sentence weight {name} = 0", replace(base, weights={**base.weights, name: 0.0})))
+        for name in base.paragraph_weights:
+            out.append(
+                (f"paragraph weight {name} = 0", replace(base, paragraph_weights={**base.paragraph_weights, name: 0.0}))
+            )
+    if only in ("all", "rules"):
+        out.append(("neighbour sentence never quoted", replace(base, pair_margin=-1e9)))
+        out.append(("reader off (rule-based short answer)", replace(base, reader="none")))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", help="the shared data folder")
+    parser.add_argument("--limit", type=int, default=600, help="a random sample of N answerable questions (seed 0)")
+    parser.add_argument("--only", choices=["all", "weights", "rules"], default="all")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    base = replace(Settings(), short_abstain_below=0.0, abstain_below=0.0)  # score every answer
+    index_dir, questions = squad_index(held_out_squad(Path(args.data)), base)
+    answerable = [q for q in questions if q.answers]
+    if args.limit:
+        answerable = random.Random(0).sample(answerable, min(args.limit, len(answerable)))
+    rows = []
+    for name, settings in variants(base, args.only):
+        s = score(run(Assistant.load(index_dir, settings), answerable))
+        rows.append({"off": name, "citation": round(s.citation, 3), "containment": round(s.containment, 3), "f1": round(s.f1, 1), "em": round(s.em, 1)})
+        if not args.json:
+            first = rows[0]
+            print(
+                f"{name:42s} cite {s.citation:.3f} ({s.citation - first['citation']:+.3f})  "
+                f"contain {s.containment:.3f} ({s.containment - first['containment']:+.3f})  "
+                f"F1 {s.f1:5.1f} ({s.f1 - first['f1']:+.1f})  EM {s.em:5.1f}",
+                flush=True,
+            )
+    if args.json:
+        print(json.dumps({"questions": len(answerable), "rows": rows}, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
