@@ -13,6 +13,18 @@ class QuestionError(QAError):
     """A question that cannot be asked: empty, or longer than the limit."""
 
 
+class QuestionEmpty(QuestionError):
+    """A question with no text (or only spaces and control characters)."""
+
+
+class QuestionTooLong(QuestionError):
+    """A question over ``Settings.max_question_chars``."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the question is {length} characters long; the limit is {limit}")
+        self.length, self.limit = length, limit
+
+
 class IndexMissingError(QAError):
     """No index where one was expected."""
 

@@ -69,9 +69,21 @@ def quote_html(c: Citation) -> str:
     return highlight(c.quote, spans)
 
 
+# Calibrated confidence (the probability that the answer is right) in words a reader can use.
+CONFIDENCE_WORDS = ((0.7, "高"), (0.4, "中"), (0.0, "低"))
+
+
+def confidence_badge(confidence: float) -> str:
+    """``把握 高 ▮▮▮▮▯``: a word and a five-step bar for a calibrated confidence."""
+    word = next(w for floor, w in CONFIDENCE_WORDS if confidence >= floor)
+    filled = max(1, min(5, round(confidence * 5)))
+    return f'<span class="qa-confidence" title="{confidence:.2f}">把握 {word} {"▮" * filled}{"▯" * (5 - filled)}</span>'
+
+
 def answer_html(answer: Answer, show_scores: bool = False) -> str:
     """The chat rendering of an answer: quoted sentence with the short answer marked, then the
-    numbered citation; an abstention looks different and names what may be related."""
+    numbered citation and how sure it is (a word and a bar; the number with ``show_scores``);
+    an abstention looks different and names what may be related."""
     score = f' <span class="qa-score">置信度 {answer.confidence:.2f}</span>' if show_scores else ""
     if answer.abstained:
         related = "".join(
@@ -90,6 +102,7 @@ def answer_html(answer: Answer, show_scores: bool = False) -> str:
         f"{short}<blockquote class='qa-quote'>「{quote_html(c)}」</blockquote>"
         f"<div class='qa-cite'>{html.escape(citation_label(c, 1))}"
         f"<small>（{html.escape(c.doc)}，第{c.article}篇，字符 {c.start}–{c.end}）</small>{score}</div>"
+        f"<div class='qa-sure'>{confidence_badge(answer.confidence)}</div>"
     )
 
 

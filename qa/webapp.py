@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from qa.assistant import Assistant
-from qa.errors import QAError, QuestionError
+from qa.errors import QAError, QuestionEmpty, QuestionError, QuestionTooLong
 from qa.present import answer_html, sources_html
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         question = (question or "").strip()
         if not question:
             return history, gr.skip(), ""
+        if len(question) > limit:  # refused before it is shown; the box keeps it for editing
+            history.append({"role": "assistant", "content": f"⚠️ {_friendly(QuestionTooLong(len(question), limit), limit)}"})
+            return history, gr.skip(), gr.skip()
         history.append({"role": "user", "content": question})
         try:
             answer = assistant.ask(question, int(top_k))
@@ -118,9 +121,8 @@ def _top_k(value: object) -> int:
 
 
 def _friendly(exc: QAError, limit: int) -> str:
-    text = str(exc)
-    if "limit" in text:
-        return f"问题太长了，请控制在 {limit} 字以内。"
-    if "empty" in text:
+    if isinstance(exc, QuestionTooLong):
+        return f"问题有 {exc.length} 字，超过了 {exc.limit} 字的上限，请缩短后再问。"
+    if isinstance(exc, QuestionEmpty):
         return "请输入问题。"
-    return "无法回答这个问题：" + text
+    return "无法回答这个问题：" + str(exc)

@@ -41,3 +41,12 @@ def test_abstention_looks_different_and_lists_related_passages():
     out = answer_html(_answer(abstained=True))
     assert "qa-abstain" in out and "可能相关" in out and "《上海介绍》" in out
     assert "未在文档中找到答案" in answer_text(_answer(abstained=True))
+
+
+def test_confidence_is_shown_as_a_word_and_a_bar_and_the_number_only_on_request():
+    from dataclasses import replace
+
+    sure, unsure = _answer(), replace(_answer(), confidence=0.25)
+    assert "把握 高 ▮▮▮▮▯" in answer_html(sure) and "0.90" not in answer_html(sure).split("title=")[0]
+    assert "把握 低 ▮▯▯▯▯" in answer_html(unsure)
+    assert "置信度 0.90" in answer_html(sure, show_scores=True)

@@ -87,8 +87,11 @@ def test_over_long_question_gets_a_friendly_message_in_the_chat(served):
         p.wait_for_selector("#question textarea", timeout=30_000)
         p.fill("#question textarea", "很" * 400)
         p.keyboard.press("Enter")
-        p.wait_for_selector("text=问题太长了", timeout=30_000)
-        assert "Traceback" not in p.content()
+        p.wait_for_selector("text=超过了 300 字的上限", timeout=30_000)
+        content = p.content()
+        assert "Traceback" not in content
+        assert "很" * 400 not in p.inner_text("#chat")  # refused before it is shown
+        assert p.input_value("#question textarea") == "很" * 400  # kept for editing
 
 
 @pytest.mark.parametrize("served", ["seed_assistant"], indirect=True)
