@@ -84,16 +84,19 @@ class Settings:
     # The reader: "shipped" (qa/reader/shipped), a reader folder, or "none" for the sentence
     # choice above alone. It reads ``reader_windows`` windows of the first ``reader_paragraphs``
     # paragraphs; its confidence is a logistic function of its best span's margin over the
-    # window's no-answer score (not yet fitted: it answers when the margin is above 0;
-    # scripts/calibrate_reader.py fits it). ``short`` mode keeps ``confidence`` above.
+    # window's no-answer score and of its span score (fitted below). ``short`` mode has its own
+    # (``short_confidence``).
     reader: str = "shipped"
     # "span": the reader chooses the paragraph, the span and so the quote; "short": the sentence
     # choice above picks the quote, the reader the short answer inside it.
     reader_mode: str = "short"
     reader_paragraphs: int = 3
     reader_windows: int = 4
-    reader_confidence: dict[str, float] = field(default_factory=lambda: {"bias": 0.0, "margin": 1.0})
-    reader_abstain_below: float = 0.5
+    # (``span`` mode: python scripts/calibrate_reader.py ../shared/data --mode span, the same data)
+    reader_confidence: dict[str, float] = field(
+        default_factory=lambda: {"bias": -0.2375, "margin": 0.4414, "score": -0.1299}
+    )
+    reader_abstain_below: float = 0.183
     # ``short`` mode: the confidence is a logistic function of the chosen sentence's confidence
     # above (as a logit, "sentence") and of the reader's margin and span score inside it; it
     # answers at ``short_abstain_below`` or more. Fitted by scripts/calibrate_reader.py on
