@@ -314,27 +314,14 @@ def build_from_documents(
 
         todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
         bar = _progress_bar(todo, show_progress)
-        passage_vectors, n_pass = _reuse_and_embed(
-            passages,
-            passage_texts,
-            old_vectors,
-            lambda t: the_encoder().encode_passages(t),
-            dim,
-            settings.batch_size,
-            bar,
-            cache,
-        )
-        old_vectors.update({r.hash: v for r, v in zip(passages, passage_vectors, strict=True)})
-        sentence_vectors, n_sent = _reuse_and_embed(
-            sentences,
-            sentence_texts,
-            old_vectors,
-            lambda t: the_encoder().encode_passages(t),
-            dim,
-            settings.batch_size,
-            bar,
-            cache,
-        )
+        embedded = []
+        for rows, texts in ((passages, passage_texts), (sentences, sentence_texts)):
+            vectors, n = _reuse_and_embed(
+                rows, texts, old_vectors, lambda t: the_encoder().encode_passages(t), dim, settings.batch_size, bar, cache
+            )
+            old_vectors.update({r.hash: v for r, v in zip(rows, vectors, strict=True)})  # sentences reuse passages'
+            embedded.append((vectors, n))
+        (passage_vectors, n_pass), (sentence_vectors, n_sent) = embedded
         bar(-1)
 
         report = BuildReport(

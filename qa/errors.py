@@ -43,3 +43,9 @@ class EncoderUnavailableError(QAError):
 
 class IndexBusyError(QAError):
     """Another process is writing the index."""
+
+
+def describe(exc: BaseException) -> str:
+    """A library's exception in one short line for a skip message: ``KeyError: 'word/document.xml'``."""
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return type(exc).__name__ + (": " + detail if detail else "")

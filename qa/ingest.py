@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.errors import UnreadableFileError
+from qa.errors import UnreadableFileError, describe
 from qa.layout import split_lines
 from qa.loaders import SUFFIXES, Block, Source, load
 from qa.records import Article, Document, Field, Paragraph
@@ -123,10 +123,7 @@ def ingest_file(path: Path, name: str | None = None) -> Document:
         raise
     except Exception as exc:
         log.debug("reading %s failed", shown, exc_info=True)
-        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise UnreadableFileError(
-            f"{shown}: cannot be read ({type(exc).__name__}{': ' + detail if detail else ''})"
-        ) from exc
+        raise UnreadableFileError(f"{shown}: cannot be read ({describe(exc)})") from exc
     return build_document(source, shown, display_name(str(path)), hashlib.sha256(data).hexdigest())
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.decode import decode_bytes, strip_controls
-from qa.errors import UnreadableFileError
+from qa.errors import UnreadableFileError, describe
 
 SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
 
@@ -83,13 +83,10 @@ def _pdf(data: bytes, name: str) -> Source:
     try:
         pdf = read_pdf(data)
     except Exception as exc:  # pdfminer raises its own errors, and others, on damaged files
-        detail = str(exc).splitlines()[0][:160] if str(exc) else ""
-        raise UnreadableFileError(
-            f"{name}: not a readable PDF ({type(exc).__name__}{': ' + detail if detail else ''})"
-        ) from exc
-    if not any(text.strip() for text, _, _ in pdf.blocks):
+        raise UnreadableFileError(f"{name}: not a readable PDF ({describe(exc)})") from exc
+    blocks = tuple(b for b in pdf.blocks if b.text.strip())
+    if not blocks:
         raise UnreadableFileError(f"{name}: the PDF has no text layer (scanned pages need OCR first)")
-    blocks = tuple(Block(text, level, table) for text, level, table in pdf.blocks if text.strip())
     return Source(blocks=blocks, encoding="pdf", furniture=pdf.furniture, titled_articles=True, whole=pdf.text)
 
 

@@ -28,10 +28,11 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qa.layout import ends_sentence, is_wide, join_lines, remove_justification_spaces
+from qa.loaders import Block, table_blocks
 
 TITLE_RATIO = 1.35  # a line this much larger than the body text is a title
 HEADING_RATIO = 1.12  # ... and this much larger a section heading
@@ -39,6 +40,7 @@ DECK = -1  # (inside: a deck line, given out as text)
 TABLE = -2  # (inside: a table's place)
 SMALL_RATIO = 0.9  # print this much smaller than the body, in a margin, is furniture
 MARGIN_SHARE = 0.08  # of the page height, at the top and at the bottom
+REPEAT_SHARE = 0.12  # ... where a line is looked for on the other pages
 RULE_ZONE = 0.2  # a rule this near the top (or bottom) of the page closes a masthead (footer)
 CLAUSE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[条章节款]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d))")
 PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*/?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
@@ -60,12 +62,14 @@ class Segment:
 
 @dataclass(frozen=True)
 class Pdf:
-    """What the page layout gave: blocks as (text, level, table number or 0), and the
-    furniture's text."""
+    """What the page layout gave: its blocks, and the furniture's text."""
 
-    blocks: tuple[tuple[str, int, int], ...]
+    blocks: tuple[Block, ...]
     furniture: tuple[str, ...]
     text: str = ""  # every character on the pages
+
+
+Page = tuple[float, list[Segment], list[float]]  # height, segments, tops of the rules across it
 
 
 def read_pdf(data: bytes) -> Pdf:
@@ -78,7 +82,7 @@ def read_pdf(data: bytes) -> Pdf:
         whole: list[str] = []
         for number, page in enumerate(pdf.pages):
             rules = [
-                (float(e["top"]), float(e["x0"]), float(e["x1"]))
+                float(e["top"])
                 for e in page.horizontal_edges
                 if float(e["x1"]) - float(e["x0"]) > 0.5 * float(page.width)
             ]
@@ -89,9 +93,8 @@ def read_pdf(data: bytes) -> Pdf:
                 for box, rows in boxes
             ]
             pages.append((float(page.height), segments(chars, number) + tables, rules))
-            whole.extend(s.text for s in segments(page.chars, number))
-    found = layout(pages)
-    return Pdf(found.blocks, found.furniture, "\n".join(whole))
+            whole.append("".join(c["text"] for c in page.chars))
+    return replace(layout(pages), text="\n".join(whole))
 
 
 def _inside(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -177,7 +180,7 @@ def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
     return best
 
 
-def layout(pages: list[tuple[float, list[Segment], list[tuple[float, float, float]]]]) -> Pdf:
+def layout(pages: list[Page]) -> Pdf:
     sizes: Counter[float] = Counter()
     for _, segs, _ in pages:
         for s in segs:
@@ -190,19 +193,21 @@ def layout(pages: list[tuple[float, list[Segment], list[tuple[float, float, floa
     lines: list[tuple[Segment, tuple[float, float]]] = []  # each with its block's left and right
     for height, segs, rules in pages:
         kept = []
-        top_rule = max((r[0] for r in rules if r[0] < RULE_ZONE * height), default=None)
-        foot_rule = min((r[0] for r in rules if r[0] > (1 - RULE_ZONE) * height), default=None)
+        top_rule = max((r for r in rules if r < RULE_ZONE * height), default=None)
+        foot_rule = min((r for r in rules if r > (1 - RULE_ZONE) * height), default=None)
         for s in segs:
             if s.table is None and (
                 (top_rule is not None and s.bottom <= top_rule)
                 or (foot_rule is not None and s.top >= foot_rule)
-                or (_in_margin(s, height) and (s.size < SMALL_RATIO * body or PAGE_NUMBER.match(s.text)))
-                or (_in_margin(s, height) and _shape(s.text) in repeated)
+                or (
+                    _in_margin(s, height)
+                    and (s.size < SMALL_RATIO * body or PAGE_NUMBER.match(s.text) or _shape(s.text) in repeated)
+                )
             ):
                 furniture.append(s.text)
             else:
                 kept.append(s)
-        cuts = sorted(r[0] for r in rules if (top_rule is None or r[0] > top_rule) and (foot_rule is None or r[0] < foot_rule))
+        cuts = sorted(r for r in rules if (top_rule is None or r > top_rule) and (foot_rule is None or r < foot_rule))
         for band in _bands(kept, cuts):
             for leaf in reading_order(band, body):
                 lines.extend(_leaf_lines(leaf, body))
@@ -217,13 +222,15 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text)
 
 
-def _repeated_margins(pages: list[tuple[float, list[Segment], list[tuple[float, float, float]]]]) -> set[str]:
+def _repeated_margins(pages: list[Page]) -> set[str]:
     """Lines (digits aside) at the top or bottom of at least half of the pages, if several."""
     if len(pages) < 3:
         return set()
     seen: Counter[str] = Counter()
     for height, segs, _ in pages:
-        seen.update({_shape(s.text) for s in segs if s.bottom <= 0.12 * height or s.top >= 0.88 * height})
+        seen.update(
+            {_shape(s.text) for s in segs if s.bottom <= REPEAT_SHARE * height or s.top >= (1 - REPEAT_SHARE) * height}
+        )
     return {t for t, n in seen.items() if n >= max(2, len(pages) // 2)}
 
 
@@ -256,11 +263,8 @@ def _level(size: float, body: float) -> int:
     return 0
 
 
-def _blocks(lines: list[tuple[Segment, tuple[float, float]]], body: float) -> list[tuple[str, int, int]]:
-    from qa.loaders import table_blocks
-
-    out: list[tuple[list[str], int]] = []
-    tables: dict[int, list[tuple[str, int, int]]] = {}  # a table's rows, by its place in out
+def _blocks(lines: list[tuple[Segment, tuple[float, float]]], body: float) -> list[Block]:
+    out: list[tuple[list[str], int]] = []  # each block's lines and level (a table's: its rows)
     pitches = [
         b[0].top - a[0].top
         for a, b in itertools.pairwise(lines)
@@ -270,9 +274,7 @@ def _blocks(lines: list[tuple[Segment, tuple[float, float]]], body: float) -> li
     prev: tuple[Segment, tuple[float, float]] | None = None
     for seg, edges in lines:
         if seg.table is not None:
-            rows = table_blocks(seg.table, len(tables) + 1)
-            tables[len(out)] = [(b.text, 0, b.table) for b in rows]
-            out.append(([], TABLE))
+            out.append(([b.text for b in table_blocks(seg.table, 0)], TABLE))
             prev = None
             continue
         level = _level(seg.size, body)
@@ -289,9 +291,14 @@ def _blocks(lines: list[tuple[Segment, tuple[float, float]]], body: float) -> li
         else:
             out.append(([seg.text], 0))
         prev = (seg, edges)
-    blocks: list[tuple[str, int, int]] = []
-    for n, (parts, level) in enumerate(out):
-        blocks += tables[n] if level == TABLE else [(join_lines(parts), max(level, 0), 0)]
+    blocks: list[Block] = []
+    tables = 0
+    for parts, level in out:
+        if level == TABLE:
+            tables += 1
+            blocks += [Block(row, 0, tables) for row in parts]
+        else:
+            blocks.append(Block(join_lines(parts), max(level, 0)))
     return blocks
 
 
