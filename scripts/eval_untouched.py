@@ -1,0 +1,64 @@
+"""The answering stage on questions that nothing was fitted, tuned or chosen on.
+
+The held-out fifth of SQuAD 2.0 zh's articles (never trained on) as an open corpus, less the
+questions that scripts/calibrate_reader.py (800, seed 0) and scripts/ablate.py (400 answerable,
+seed 0) drew: what is left decided neither the threshold nor any weight. (The articles are the
+same ones, so the paragraph weights were judged on their siblings.) Prints citation,
+containment, short-answer EM/F1 and abstention for the settings as they are and as they were
+before the paragraph weight ``top`` was dropped and the threshold recalibrated.
+
+    python scripts/eval_untouched.py ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from calibrate_reader import held_out_squad
+
+from qa.assistant import Assistant
+from qa.build import squad_index
+from qa.evaluate import run, score
+from qa.settings import Settings
+
+BEFORE = {
+    "paragraph_weights": {"top": 1.804},
+    "short_confidence": {"bias": -0.9909, "sentence": 0.6055, "margin": 0.3229, "score": 0.0501},
+    "short_abstain_below": 0.222,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", help="the shared data folder")
+    args = parser.parse_args()
+    now = Settings()
+    index_dir, questions = squad_index(held_out_squad(Path(args.data)), now)
+    calibrated = {q.id for q in random.Random(0).sample(questions, min(800, len(questions)))}
+    answerable = [q for q in questions if q.answers]
+    ablated = {q.id for q in random.Random(0).sample(answerable, min(400, len(answerable)))}
+    rest = [q for q in questions if q.id not in calibrated | ablated and q.question.strip()]
+    print(f"{len(rest)} questions nothing was fitted on ({sum(1 for q in rest if q.answers)} answerable)")
+    before = replace(
+        now,
+        paragraph_weights={**now.paragraph_weights, **BEFORE["paragraph_weights"]},
+        short_confidence=BEFORE["short_confidence"],
+        short_abstain_below=BEFORE["short_abstain_below"],
+    )
+    for name, settings in (("before", before), ("now", now)):
+        s = score(run(Assistant.load(index_dir, settings), rest))
+        print(
+            f"{name:6s} cite {s.citation:.3f}  contain {s.containment:.3f}  EM {s.em:.1f}  F1 {s.f1:.1f}  "
+            f"abstain P {s.abstain_precision:.3f} R {s.abstain_recall:.3f} F1 {s.abstain_f1:.3f}  "
+            f"answerable abstained {s.answerable_abstained}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
