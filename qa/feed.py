@@ -97,7 +97,11 @@ def feed(
             except UnreadableFileError as exc:
                 report.skipped.append(Skipped(name, str(exc)))
 
-    _feed(store, documents(), stored, settings, encoder, report, batch_passages, progress)
+    store.claim()
+    try:
+        _feed(store, documents(), stored, settings, encoder, report, batch_passages, progress)
+    finally:
+        store.release()
     report.seconds = time.perf_counter() - started
     report.up_to_date = report.embedded_passages == 0 and not report.skipped
     report.skipped = walk_skipped + report.skipped  # what the walk passed over is said too
@@ -128,7 +132,11 @@ def feed_documents(
                 continue
             yield doc
 
-    _feed(store, pending(), stored, settings, encoder, report, batch_passages, lambda line: None)
+    store.claim()
+    try:
+        _feed(store, pending(), stored, settings, encoder, report, batch_passages, lambda line: None)
+    finally:
+        store.release()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -177,6 +185,7 @@ def _write(
     texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
     texts += [paragraphs[s.para].text[s.start : s.end] for s in sentences]
     vectors = _embed(texts, encoder, settings.batch_size)
+    store.renew()  # embedding a batch can take minutes: the lease says this writer lives
     store.add(paragraphs, passages, sentences, vectors[: len(passages)], vectors[len(passages) :])
     store.mark_documents(files, COUNTED)
     store.mark_documents(files, COMPLETE)

@@ -18,26 +18,35 @@ own statistics rows, and readers sum the statistics over shards. The encoder's n
 dimension, the index format and the chunking settings are stored as collection properties and
 checked on open, as the local manifest is.
 
+Each document's row counts in the three content collections are kept in ``NAME_stats`` and
+checked against the collections at open: rows lost or added behind the store's back (a
+deleted segment file, a half-restored backup) make it refuse to answer with
+:class:`qa.errors.IndexCorruptError` instead of abstaining on every question. A writer keeps a
+lease row per shard, so a second ``qa index`` on the same shard is refused while the first one
+runs (a lease silent for two minutes is taken over).
+
 Milvus collections need a vector field; the three bookkeeping collections carry a 2-dimensional
 zero vector for that reason only.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import threading
 import time
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from qa.corpus import ParagraphRecord, SpanRecord
-from qa.errors import IndexMismatchError, IndexMissingError, QAError
+from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.index import is_han_word, pinyin_key
 from qa.normalize import NORMALISER, normalize
 from qa.settings import FORMAT_VERSION, Settings
@@ -45,8 +54,15 @@ from qa.store import Hit, PassageHit, SentenceRow, fuse, key64
 from qa.tokenize import TOKENIZER, tokenize
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SHARDS_KEY = "#shards"
+ROWS_KEY = "#rows"  # per document: the rows it wrote to each collection (checked at open)
+STAT_ROWS_KEY = "#statrows"  # per shard: the statistics rows it has written (checked at open)
+WRITER_KEY = "#writer"  # per shard: the process writing it, and when it last wrote
+WRITER_STALE_S = 120.0  # a writer silent this long is taken to have died
+LEDGER = "1"  # stores made since documents' row counts are kept (``qa.ledger``)
+COUNTED_COLLECTIONS = ("passages", "sentences", "paragraphs")
 SHARDS_TTL_S = 1.0
 SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
 TEXT_BYTES = 65535  # VARCHAR limit
@@ -98,6 +114,47 @@ def _client(uri: str, token: str | None) -> Any:
         raise QAError(f"cannot connect to Milvus at {uri}: {exc}") from exc
 
 
+def _paragraph_checksum(
+    doc: str, article: int, title: str | None, author: str | None, section: str | None, paragraph: int, text: str
+) -> int:
+    """CRC-32 of what a citation is made of (checked at each read: a flipped byte in a stored
+    paragraph would otherwise be quoted as the document's words)."""
+    fields = json.dumps([doc, article, _fit(title, TITLE_BYTES), _fit(author, AUTHOR_BYTES), _fit(section, SECTION_BYTES), paragraph, text], ensure_ascii=False)
+    return zlib.crc32(fields.encode("utf-8"))
+
+
+def _passage_checksum(para: int, text: str, vector: np.ndarray) -> int:
+    return zlib.crc32(f"{para}:{text}:".encode() + np.asarray(vector, dtype=np.float32).tobytes())
+
+
+def _sentence_checksum(para: int, start: int, end: int, vector: np.ndarray) -> int:
+    return zlib.crc32(f"{para}:{start}:{end}:".encode() + np.asarray(vector, dtype=np.float32).tobytes())
+
+
+def _summary(exc: BaseException) -> str:
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _reading(method: Callable[..., T]) -> Callable[..., T]:
+    """A read that fails inside Milvus (a segment gone since the store was opened) raises
+    :class:`qa.errors.IndexCorruptError` with the reason, not pymilvus's traceback."""
+
+    @functools.wraps(method)
+    def guarded(self: MilvusStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except QAError:
+            raise
+        except Exception as exc:
+            raise IndexCorruptError(
+                f"Milvus collection {self.name!r} at {self.uri} could not be read ({_summary(exc)}): "
+                "the store may be damaged; rebuild it with `qa index --backend milvus --rebuild`"
+            ) from exc
+
+    return guarded
+
+
 class MilvusStore:
     """The :class:`qa.store.Store` protocol over Milvus collections."""
 
@@ -126,15 +183,28 @@ class MilvusStore:
         token: str | None = None,
         shard: str = "0/1",
     ) -> MilvusStore:
-        """Open existing collections; ``encoder_name`` (if given) must be the one they were built with."""
+        """Open existing collections; ``encoder_name`` (if given) must be the one they were built
+        with. A store that cannot be read, or does not hold what it wrote, is refused
+        (:class:`qa.errors.IndexCorruptError`)."""
         client = _client(uri, token)
+        try:
+            return cls._open(client, uri, name, encoder_name, shard)
+        except QAError:
+            raise
+        except Exception as exc:  # pymilvus's own errors over a damaged store: one clear line
+            raise IndexCorruptError(
+                f"collection {name!r} at {uri} cannot be read ({_summary(exc)}): the store is "
+                "damaged; rebuild it with `qa index --backend milvus --rebuild`"
+            ) from exc
+
+    @classmethod
+    def _open(cls, client: Any, uri: str, name: str, encoder_name: str | None, shard: str) -> MilvusStore:
         if not client.has_collection(f"{name}_passages"):
             raise IndexMissingError(
                 f"no collection {name!r} in Milvus at {uri}: build one with `qa index --backend milvus`"
             )
-        properties = {
-            k: str(v) for k, v in client.describe_collection(f"{name}_passages").get("properties", {}).items()
-        }
+        described = client.describe_collection(f"{name}_passages")
+        properties = {k: str(v) for k, v in described.get("properties", {}).items()}
         if properties.get("qa.format") != str(FORMAT_VERSION):
             raise IndexMismatchError(
                 f"collection {name!r} at {uri} has index format {properties.get('qa.format')!r}, this "
@@ -145,9 +215,17 @@ class MilvusStore:
                 f"collection {name!r} at {uri} was built with encoder {properties.get('qa.encoder')!r}, "
                 f"not {encoder_name!r}; index into another collection or rebuild with --rebuild"
             )
+        store = cls(client, uri, name, properties, shard)
         for suffix in ("passages", "sentences", "paragraphs", "stats", "documents"):
-            client.load_collection(f"{name}_{suffix}")
-        return cls(client, uri, name, properties, shard)
+            collection = f"{name}_{suffix}"
+            if not client.has_collection(collection):
+                raise store._damaged(f"its collection {collection} is missing")
+            client.load_collection(collection)
+            state = str(client.get_load_state(collection).get("state", ""))
+            if "Loaded" not in state:
+                raise store._damaged(f"its collection {collection} does not load ({state})")
+        store.verify()
+        return store
 
     @classmethod
     def create(
@@ -173,6 +251,7 @@ class MilvusStore:
             "qa.normaliser": NORMALISER,
             "qa.tokenizer": TOKENIZER,
             "qa.corpus_root": corpus_root,
+            "qa.ledger": LEDGER,
         }
         if rebuild:
             for suffix in ("passages", "sentences", "paragraphs", "stats", "documents"):
@@ -180,7 +259,7 @@ class MilvusStore:
                     client.drop_collection(f"{name}_{suffix}")
         if client.has_collection(f"{name}_passages"):
             store = cls.open(uri, name, encoder_name, token, shard)
-            for key in ("qa.settings", "qa.normaliser", "qa.tokenizer"):
+            for key in ("qa.settings", "qa.normaliser", "qa.tokenizer", "qa.ledger"):
                 if store.properties.get(key) != properties[key]:
                     raise IndexMismatchError(
                         f"collection {name!r} at {uri} was built with other {key[3:]} "
@@ -210,17 +289,20 @@ class MilvusStore:
             "shards": sorted(self._shards()),
         }
 
+    @_reading
     def dense_search(self, query: np.ndarray, k: int) -> list[PassageHit]:
         rows = self.client.search(
             f"{self.name}_passages",
             data=[np.asarray(query, dtype=np.float32).tolist()],
             anns_field="vector",
             limit=k,
-            output_fields=["para"],
+            output_fields=self._hit_fields(),
             search_params={"metric_type": "IP", "params": {"ef": max(128, k), "nprobe": 64}},
         )[0]
+        self._check_hits(rows)
         return [PassageHit(int(r["id"]), int(r["entity"]["para"]), float(r["distance"])) for r in rows]
 
+    @_reading
     def lexical_search(self, tokens: list[str], text: str, k: int) -> list[PassageHit]:
         if not text.strip():
             return []
@@ -229,11 +311,13 @@ class MilvusStore:
             data=[text],
             anns_field="sparse",
             limit=k,
-            output_fields=["para"],
+            output_fields=self._hit_fields(),
             search_params={"metric_type": "BM25"},
         )[0]
+        self._check_hits(rows)
         return [PassageHit(int(r["id"]), int(r["entity"]["para"]), abs(float(r["distance"]))) for r in rows]
 
+    @_reading
     def hybrid_search(self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int) -> list[Hit]:
         if self.fusion == "ours" or not text.strip():
             return fuse([self.dense_search(query, k), self.lexical_search(tokens, text, k)], rrf_k)
@@ -257,16 +341,36 @@ class MilvusStore:
             best.setdefault(para, float(r["distance"]))
         return [Hit(para, score, rank) for rank, (para, score) in enumerate(best.items())]
 
+    def _hit_fields(self) -> list[str]:
+        checked = self.properties.get("qa.ledger") == LEDGER
+        return ["para", "text", "vector", "checksum"] if checked else ["para"]
+
+    def _check_hits(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Each passage a search returned, against the checksum written with it."""
+        if self.properties.get("qa.ledger") != LEDGER:
+            return
+        for r in rows:
+            e = r["entity"]
+            if int(e["checksum"]) != _passage_checksum(int(e["para"]), e["text"], np.asarray(e["vector"], dtype=np.float32)):
+                raise self._damaged(f"passage {r['id']} was altered since it was written")
+
+    @_reading
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]:
         if not keys:
             return {}
+        checked = self.properties.get("qa.ledger") == LEDGER
         rows = self.client.get(
             f"{self.name}_paragraphs",
             ids=list(dict.fromkeys(keys)),
-            output_fields=["doc", "article", "title", "author", "section", "paragraph", "text", "sentences"],
+            output_fields=["doc", "article", "title", "author", "section", "paragraph", "text", "sentences"]
+            + (["checksum"] if checked else []),
         )
         found: dict[int, ParagraphRecord] = {}
         for r in rows:
+            if checked and int(r["checksum"]) != _paragraph_checksum(
+                r["doc"], int(r["article"]), r["title"], r["author"], r.get("section"), int(r["paragraph"]), r["text"]
+            ):
+                raise self._damaged(f"paragraph {r['paragraph']} of {r['doc']!r} was altered since it was written")
             found[int(r["id"])] = ParagraphRecord(
                 r["doc"],
                 int(r["article"]),
@@ -282,20 +386,28 @@ class MilvusStore:
                 self._n_sentences[int(r["id"])] = int(r["sentences"])
         return found
 
+    @_reading
     def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        checked = self.properties.get("qa.ledger") == LEDGER
         unknown = [p for p in paras if p not in self._n_sentences]
         if unknown:
             self.paragraphs(unknown)
         ids = [key64(p, "s", i) for p in paras for i in range(self._n_sentences.get(p, 0))]
         rows = (
             self.client.get(
-                f"{self.name}_sentences", ids=ids, output_fields=["para", "start", "end", "vector"]
+                f"{self.name}_sentences",
+                ids=ids,
+                output_fields=["para", "start", "end", "vector"] + (["checksum"] if checked else []),
             )
             if ids
             else []
         )
         grouped: dict[int, list[dict[str, Any]]] = {p: [] for p in paras}
         for r in rows:
+            if checked and int(r["checksum"]) != _sentence_checksum(
+                int(r["para"]), int(r["start"]), int(r["end"]), np.asarray(r["vector"], dtype=np.float32)
+            ):
+                raise self._damaged(f"a sentence of paragraph key {r['para']} was altered since it was written")
             grouped.setdefault(int(r["para"]), []).append(r)
         out = {}
         for para, found in grouped.items():
@@ -304,6 +416,7 @@ class MilvusStore:
             out[para] = ([SentenceRow(int(r["id"]), int(r["start"]), int(r["end"])) for r in found], vectors)
         return out
 
+    @_reading
     def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
         shards = self._shards()
         passages = sum(shards.values())
@@ -313,6 +426,7 @@ class MilvusStore:
             df[r["key"]] += int(r["count"])
         return passages, {t: n for t, n in df.items() if n > 0}
 
+    @_reading
     def words_by_pinyin(self, keys: Sequence[str]) -> dict[str, list[str]]:
         shards = self._shards()
         table: dict[str, set[str]] = {}
@@ -328,6 +442,103 @@ class MilvusStore:
             return None
         path = Path(root) if Path(root).is_dir() else Path(root).parent
         return path / "userdict.txt" if (path / "userdict.txt").is_file() else None
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def verify(self) -> None:
+        """Refuse a store whose collections do not hold the rows its documents wrote."""
+        if self.properties.get("qa.ledger") != LEDGER:
+            return  # made before row counts were kept: nothing to check against
+        docs = self.documents()
+        ledger: dict[str, dict[str, int]] = {}
+        for r in self._scan_stats(f'key == "{ROWS_KEY}"'):
+            counts = json.loads(r["words"])
+            ledger[counts.pop("doc")] = counts
+        complete = [d for d, (_, _, state) in docs.items() if state == COMPLETE]
+        unrecorded = [d for d in complete if d not in ledger]
+        if unrecorded:
+            raise self._damaged(f"{len(unrecorded)} indexed documents have no row counts (e.g. {unrecorded[0]!r})")
+        pending = [d for d in docs if d not in complete]
+        for suffix in COUNTED_COLLECTIONS:
+            expected = sum(int(ledger[d].get(suffix, 0)) for d in complete)
+            held = self._rows(suffix) - (self._rows(suffix, pending) if pending else 0)
+            if held != expected:
+                raise self._damaged(
+                    f"{self.name}_{suffix} holds {held} rows of indexed documents where they wrote {expected}"
+                )
+        lost = sorted(set(ledger) - set(docs))
+        if lost:
+            raise self._damaged(f"{len(lost)} documents' records are missing (e.g. {lost[0]!r})")
+        # the term statistics: each shard's rows against the count it kept of them
+        kept = {r["shard"]: int(r["count"]) for r in self._scan_stats(f'key == "{STAT_ROWS_KEY}"')}
+        listed = self._read_shards()
+        if set(kept) != set(listed):
+            raise self._damaged(
+                f"its term statistics list shards {sorted(listed)} but hold counts for {sorted(kept)}"
+            )
+        for shard, expected in kept.items():
+            own = json.dumps([ROWS_KEY, WRITER_KEY, STAT_ROWS_KEY])
+            held = self._rows("stats", where=f"shard == {json.dumps(shard)} and key not in {own}")
+            if held != expected:
+                raise self._damaged(
+                    f"{self.name}_stats holds {held} term statistics rows of shard {shard} where it wrote {expected}"
+                )
+
+    def _damaged(self, what: str) -> IndexCorruptError:
+        return IndexCorruptError(
+            f"Milvus collection {self.name!r} at {self.uri} is damaged: {what}; "
+            "rebuild it with `qa index --backend milvus --rebuild`"
+        )
+
+    def _rows(self, suffix: str, docs: Sequence[str] | None = None, where: str = "") -> int:
+        if docs is not None:
+            where = f"doc in {json.dumps(list(docs), ensure_ascii=False)}"
+        found = self.client.query(f"{self.name}_{suffix}", filter=where, output_fields=["count(*)"])
+        return int(found[0]["count(*)"]) if found else 0
+
+    def _scan_stats(self, where: str) -> Iterable[dict[str, Any]]:
+        iterator = self.client.query_iterator(
+            f"{self.name}_stats", batch_size=1000, filter=where, output_fields=["key", "shard", "count", "words"]
+        )
+        try:
+            while rows := iterator.next():
+                yield from rows
+        finally:
+            iterator.close()
+
+    # -- the writer's lease ----------------------------------------------------------------------
+
+    def claim(self) -> None:
+        """Take this shard's writer lease, or refuse when another live process holds it."""
+        import socket
+
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()}
+        rows = self._get_stats([key64(WRITER_KEY, self.shard)])
+        if rows:
+            other = json.loads(rows[0]["words"]) or {}
+            if (
+                other
+                and (other.get("pid"), other.get("host")) != (me["pid"], me["host"])
+                and time.time() - float(other.get("at", 0)) < WRITER_STALE_S
+            ):
+                raise IndexBusyError(
+                    f"another qa index (pid {other.get('pid')} on {other.get('host')}) is writing shard "
+                    f"{self.shard} of collection {self.name!r}; wait for it to finish"
+                )
+        self._lease(me)
+
+    def renew(self) -> None:
+        import socket
+
+        self._lease({"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()})
+
+    def release(self) -> None:
+        self.client.delete(f"{self.name}_stats", ids=[key64(WRITER_KEY, self.shard)])
+
+    def _lease(self, holder: dict[str, Any]) -> None:
+        row = _stat(key64(WRITER_KEY, self.shard), WRITER_KEY, self.shard, 0)
+        row["words"] = json.dumps(holder)
+        self._upsert("stats", [row])
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -359,6 +570,7 @@ class MilvusStore:
                     "paragraph": p.paragraph,
                     "text": p.text,
                     "sentences": counts.get(row, 0),
+                    "checksum": _paragraph_checksum(p.doc, p.article, p.title, p.author, p.section, p.paragraph, p.text),
                     "vector": NO_VECTOR,
                 }
             )
@@ -375,6 +587,7 @@ class MilvusStore:
                     "doc": paragraphs[s.para].doc,
                     "start": s.start,
                     "end": s.end,
+                    "checksum": _sentence_checksum(keys[s.para], s.start, s.end, v),
                     "vector": v.tolist(),
                 }
             )
@@ -390,11 +603,27 @@ class MilvusStore:
                     "para": keys[s.para],
                     "doc": paragraphs[s.para].doc,
                     "text": normalize(text),
+                    "checksum": _passage_checksum(keys[s.para], normalize(text), v),
                     "vector": v.tolist(),
                 }
             )
         self._upsert("passages", rows)
         self._count(texts, +1)
+        # what each document wrote, for :meth:`verify` (after the rows: a crash in between
+        # leaves the document unfinished, and unfinished documents are not checked)
+        wrote: dict[str, Counter[str]] = {}
+        for p in paragraphs:
+            wrote.setdefault(p.doc, Counter())["paragraphs"] += 1
+        for s in sentences:
+            wrote[paragraphs[s.para].doc]["sentences"] += 1
+        for s in passages:
+            wrote[paragraphs[s.para].doc]["passages"] += 1
+        ledger: list[dict[str, Any]] = []
+        for doc, wrote_rows in wrote.items():
+            entry = _stat(key64(ROWS_KEY, doc), ROWS_KEY, self.shard, sum(wrote_rows.values()))
+            entry["words"] = json.dumps({"doc": doc, **wrote_rows}, ensure_ascii=False)
+            ledger.append(entry)
+        self._upsert("stats", ledger)
 
     def delete_document(self, doc: str) -> int:
         """Remove a document's rows and take its passages out of the term statistics."""
@@ -413,6 +642,7 @@ class MilvusStore:
             self._count(self._passage_texts(texts), -1, shard=shard)
         for suffix in ("passages", "sentences", "paragraphs", "documents"):
             self.client.delete(f"{self.name}_{suffix}", filter=f"doc == {quoted}")
+        self.client.delete(f"{self.name}_stats", ids=[key64(ROWS_KEY, doc)])
         with self._lock:
             self._n_sentences.clear()
         return len(texts)
@@ -513,6 +743,7 @@ class MilvusStore:
             rows.append(
                 _stat(key64("passages", shard), total, shard, max(0, old.get(total, 0) + sign * len(texts)))
             )
+            added = sum(1 for t in df if t not in old) + (total not in old)
             if sign > 0:
                 spelled: dict[str, set[str]] = {}
                 for word in df:
@@ -526,6 +757,10 @@ class MilvusStore:
                     if not words <= known.get(k, set()):
                         merged = sorted(words | known.get(k, set()))
                         rows.append(_stat(key64("py", k, shard), k, shard, len(merged), merged))
+                        added += k not in known
+            written = self._get_stats([key64("statrows", shard)])
+            before = int(written[0]["count"]) if written else 0
+            rows.append(_stat(key64("statrows", shard), STAT_ROWS_KEY, shard, before + added))
             self._upsert("stats", rows)
             self._shard_cache = None
 
@@ -581,6 +816,7 @@ def _create_collections(
     )
     s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    s.add_field("checksum", DataType.INT64)
     s.add_function(
         Function(
             name="bm25",
@@ -601,6 +837,7 @@ def _create_collections(
     s.add_field("doc", DataType.VARCHAR, max_length=1024)
     s.add_field("start", DataType.INT64)
     s.add_field("end", DataType.INT64)
+    s.add_field("checksum", DataType.INT64)
     s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     client.create_collection(f"{name}_sentences", schema=s, index_params=index("vector", "FLAT", "IP"))
 
@@ -613,6 +850,7 @@ def _create_collections(
     s.add_field("paragraph", DataType.INT64)
     s.add_field("text", DataType.VARCHAR, max_length=TEXT_BYTES)
     s.add_field("sentences", DataType.INT64)
+    s.add_field("checksum", DataType.INT64)
     s.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
     client.create_collection(f"{name}_paragraphs", schema=s, index_params=index("vector", "FLAT", "L2"))
 

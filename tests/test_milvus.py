@@ -12,10 +12,10 @@ from qa.assistant import Assistant
 from qa.build import build_index
 from qa.cli import main
 from qa.encoders import ReusingEncoder
-from qa.errors import IndexMismatchError, IndexMissingError, QAError
+from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.feed import Shard, feed
 from qa.index import Index
-from qa.milvus import COMPLETE, MilvusStore
+from qa.milvus import COMPLETE, STARTED, MilvusStore
 from qa.settings import Settings
 from qa.store import key64
 from tests.conftest import ROOT, write_corpus
@@ -293,3 +293,100 @@ def test_milvus_citations_name_their_section(tmp_path):
     remote = Assistant.load(store=store, encoder=FakeEncoder())
     (citation,) = remote.ask("星河电子2023年营业收入是多少？").citations
     assert (citation.title, citation.section) == ("星河电子年度报告", "二、主要财务数据")
+
+
+def _reopen(tmp_path: Path, store: MilvusStore) -> MilvusStore:
+    """The store as a new process would open it (Lite serves one client at a time)."""
+    store.client.close()
+    return MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
+
+
+def test_rows_lost_behind_the_stores_back_are_refused_not_abstained_on(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    store = _reopen(tmp_path, store)  # an intact store opens
+    doc = sorted(store.documents())[0]
+    # a lost segment: one document's passages gone, nothing else told
+    store.client.delete("qa_passages", filter=f"doc == {json.dumps(doc, ensure_ascii=False)}")
+    store.client.close()
+    with pytest.raises(IndexCorruptError, match=r"qa_passages holds \d+ rows .* wrote \d+.*--rebuild"):
+        MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
+    # nor is it written to, and the way out the message names works
+    with pytest.raises(IndexCorruptError):
+        _store(tmp_path)
+    encoder = FakeEncoder()
+    store = MilvusStore.create(str(tmp_path / "milvus.db"), "qa", encoder.name, encoder.dim, Settings(), rebuild=True)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    assert len(_reopen(tmp_path, store).documents()) == 3
+
+
+def test_a_lost_record_of_what_documents_wrote_is_refused(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    store.client.delete("qa_stats", filter='key == "#rows"')
+    store.client.close()
+    with pytest.raises(IndexCorruptError, match="no row counts"):
+        MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
+
+
+def test_lost_term_statistics_are_refused_not_answered_with(tiny_corpus, tmp_path):
+    """Rows of the term statistics gone would change every IDF weight, so answers, silently."""
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    store.client.delete("qa_stats", filter='key in ["重庆", "成都"]')
+    store.client.close()
+    with pytest.raises(IndexCorruptError, match="term statistics rows of shard 0/1"):
+        MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
+
+
+def test_a_failing_read_is_a_clear_error_not_a_traceback(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    assistant = Assistant.load(store=store, encoder=FakeEncoder())
+    store.client.release_collection("qa_paragraphs")  # a segment gone while the app runs
+    with pytest.raises(IndexCorruptError, match=r"could not be read .*--rebuild"):
+        assistant.ask("重庆有多少人口？")
+
+
+def test_a_run_interrupted_mid_write_is_not_taken_for_damage(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    # a run killed after a document's rows were written, before it was marked complete; and
+    # one killed after the next document was marked started, before any of its rows
+    doc, (sha, _, _) = sorted(store.documents().items())[0]
+    store.mark_documents([(doc, sha), ("never-written.txt", "0" * 64)], STARTED)
+    store = _reopen(tmp_path, store)
+    assert store.documents()[doc][2] == STARTED
+    feed(store, tiny_corpus, Settings(), FakeEncoder)  # the next run writes it again
+    assert _reopen(tmp_path, store).documents()[doc][2] == COMPLETE
+
+
+def test_a_second_writer_on_a_shard_is_refused_while_the_first_lives(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    other = {"pid": 1, "host": "elsewhere", "at": 0.0}
+    row = {"id": key64("#writer", "0/1"), "key": "#writer", "shard": "0/1", "count": 0, "vector": [0.0, 0.0]}
+    import time
+
+    store.client.upsert("qa_stats", [{**row, "words": json.dumps({**other, "at": time.time()})}])
+    with pytest.raises(IndexBusyError, match=r"another qa index \(pid 1 on elsewhere\) is writing shard 0/1"):
+        feed(store, tiny_corpus, Settings(), FakeEncoder)
+    assert store.documents() == {}  # refused before writing anything
+    # a lease silent for minutes belongs to a writer that died: taken over
+    store.client.upsert("qa_stats", [{**row, "words": json.dumps({**other, "at": time.time() - 600})}])
+    assert feed(store, tiny_corpus, Settings(), FakeEncoder).documents == 3
+    # and released at the end: the next run is not refused
+    assert feed(store, tiny_corpus, Settings(), FakeEncoder).documents == 3
+
+
+def test_an_altered_paragraph_is_refused_not_quoted(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    assistant = Assistant.load(store=store, encoder=FakeEncoder())
+    assert "3400万" in assistant.ask("重庆有多少人口？").short_answer
+    c = assistant.ask("重庆有多少人口？").citations[0]
+    key = key64(c.doc, c.article, c.paragraph)
+    (row,) = store.client.get("qa_paragraphs", ids=[key], output_fields=["*"])
+    row["text"] = row["text"].replace("3400", "3401")  # a flipped digit, its checksum kept
+    store.client.upsert("qa_paragraphs", [row])
+    with pytest.raises(IndexCorruptError, match="altered since it was written"):
+        assistant.ask("重庆有多少人口？")
