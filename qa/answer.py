@@ -1,10 +1,12 @@
 """The records an answer is made of, and their one JSON shape (``qa ask --json``)::
 
-    {"question", "answer", "short_answer", "abstained", "confidence",
+    {"question", "resolved_question", "answer", "short_answer", "abstained", "confidence",
      "citations": [{"doc", "article", "title", "author", "paragraph", "start", "end", "quote"}],
      "passages":  [{"doc", "article", "title", "paragraph", "text", "score"}]}
 
-``citations[0]`` is the primary citation and ``answer`` equals its quote.
+``citations[0]`` is the primary citation and ``answer`` equals its quote. ``resolved_question``
+is how a follow-up was read with the turns before it ("它是哪一年成立的？" -> "星河电子是哪一年
+成立的？"), or null when the question stood on its own.
 """
 
 from __future__ import annotations
@@ -67,10 +69,12 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     # what the confidence was computed from (the reader's margin and span score), for calibration
     evidence: dict[str, float] = field(default_factory=dict, compare=False)
+    resolved: str | None = None  # a follow-up read as a whole question (qa.followup)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "resolved_question": self.resolved,
             "answer": self.answer,
             "short_answer": self.short_answer,
             "abstained": self.abstained,

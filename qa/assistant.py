@@ -12,6 +12,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from qa.corpus import ParagraphRecord
 from qa.encoders import Encoder, get_encoder
 from qa.errors import IndexMismatchError, QuestionEmpty, QuestionError, QuestionTooLong
 from qa.extract import alignment, answer_span, context_pairs, has_typed_answer, proper_names, warm_up
+from qa.followup import resolve
 from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
 from qa.normalize import normalize
@@ -38,6 +40,7 @@ NO_ANSWER = "未在文档中找到答案。"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 PARAGRAPHS_CONSIDERED = 8
 SENTENCE_CACHE = 200_000  # sentences whose words and bigrams are kept between questions
+MAX_HISTORY = 6  # earlier questions a follow-up is read with
 READ_CHARS = 200  # about the characters of one reader window (192 tokens less the question's)
 
 
@@ -174,8 +177,16 @@ class Assistant:
             raise QuestionTooLong(len(text), self.settings.max_question_chars)
         return text
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer ``question``; ``history``: the conversation's earlier questions, oldest first,
+        which a follow-up ("它是哪一年成立的？") is read with (:mod:`qa.followup`)."""
         asked = self.check_question(question)
+        earlier = [clean_question(h) for h in history if isinstance(h, str) and clean_question(h)]
+        resolved = resolve(asked, earlier[-MAX_HISTORY:]) if earlier else None
+        answer = self._ask(resolved or asked, top_k)
+        return replace(answer, question=asked, resolved=resolved) if resolved else answer
+
+    def _ask(self, asked: str, top_k: int | None) -> Answer:
         top_k = top_k or self.settings.top_k
         t0 = time.perf_counter()
         q = analyse(asked)
@@ -243,6 +254,7 @@ class Assistant:
         start, end = clean_span(text, best.start, best.end)
         if start >= end:
             start, end = best.start, best.end
+        start, end = self._extent(asked, text, start, end)
         sentences = sorted((w.start, w.end) for w in windows if w.para == chosen[best.window].para)
         q_start, q_end = quote_bounds(sentences, start, end)
         quote = text[q_start:q_end]
@@ -276,7 +288,20 @@ class Assistant:
         start, end = clean_span(para.text, spans[0].start, spans[0].end)
         if start >= end:
             return citation, evidence
+        start, end = self._extent(asked, para.text, start, end, (citation.start, citation.end))
         return replace(citation, short_start=start - citation.start, short_end=end - citation.start), evidence
+
+    def _extent(
+        self, asked: str, text: str, start: int, end: int, within: tuple[int, int] | None = None
+    ) -> tuple[int, int]:
+        """The reader's span grown to the clause or sentence the question asks for, by the
+        reader folder's extent model (the span itself when it has none or it is turned off)."""
+        extent = self.reader.extent if self.reader is not None else None
+        if extent is None or not self.settings.reader_extent:
+            return start, end
+        a, b = extent.choose(asked, text, start, end, within)
+        a, b = clean_span(text, a, b)
+        return (a, b) if a < b else (start, end)
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -76,6 +76,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["reader"] = args.reader
     if getattr(args, "reader_mode", None):
         changes["reader_mode"] = args.reader_mode
+    if getattr(args, "no_extent", False):
+        changes["reader_extent"] = False
     return replace(Settings(), **changes)
 
 
@@ -156,7 +158,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         raise QAError("give a question or --file QUESTIONS.jsonl (not both)")
     assistant: Assistant = _load_assistant(args, args.index, _settings(args))
     if args.question:
-        answer = assistant.ask(args.question, args.top_k)
+        answer = assistant.ask(args.question, args.top_k, history=args.after or ())
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer))
         return 0
     failures = 0
@@ -169,7 +171,10 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             record = json.loads(line)
             if not isinstance(record, dict) or "question" not in record:
                 raise QuestionError("not a JSON object with a 'question'")
-            answer = assistant.ask(record["question"], args.top_k)
+            history = record.get("history") or []
+            if not isinstance(history, list):
+                raise QuestionError("'history' must be a list of the earlier questions")
+            answer = assistant.ask(record["question"], args.top_k, history=history)
         except json.JSONDecodeError as exc:
             failures += _line_error(args, n, f"not JSON ({exc})")
             continue
@@ -401,12 +406,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with a quoted, cited sentence")
     p.add_argument("question", nargs="?", help="the question (or use --file)")
-    p.add_argument("--file", help="JSONL with a 'question' field per line: answer every line")
+    p.add_argument("--file", help="JSONL with a 'question' field per line (and optionally 'history', the earlier questions): answer every line")
+    p.add_argument(
+        "--after",
+        action="append",
+        metavar="EARLIER",
+        help="an earlier question of the conversation (repeat, oldest first): a follow-up such as 它是哪一年成立的？ is read with it",
+    )
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
     p.add_argument("--top-k", type=int, default=None, help="passages to list (default 5)")
     p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
     p.add_argument("--reader", help=READER_HELP)
     p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
+    p.add_argument("--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model")
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
@@ -420,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
     p.add_argument("--reader", help=READER_HELP)
     p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
+    p.add_argument("--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model")
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
 

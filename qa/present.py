@@ -30,7 +30,7 @@ def citation_label(c: Citation | Source, number: int) -> str:
 
 def answer_text(answer: Answer) -> str:
     """A terminal rendering: answer, short answer, citation, then related passages."""
-    lines: list[str] = []
+    lines: list[str] = [f"理解为：{answer.resolved}"] if answer.resolved else []
     if answer.abstained:
         lines.append(f"{answer.answer}（置信度 {answer.confidence:.2f}）")
         if answer.passages:
@@ -91,15 +91,21 @@ def answer_html(answer: Answer, show_scores: bool = False) -> str:
             for n, p in enumerate(answer.passages[:3], start=1)
         )
         more = f"<div>可能相关的段落：</div><ul>{related}</ul>" if related else ""
-        return f'<div class="qa-abstain">⚠️ {html.escape(answer.answer)}{score}</div>{more}'
+        read_as = (
+            f"<div class='qa-resolved'>理解为：{html.escape(answer.resolved)}</div>" if answer.resolved else ""
+        )
+        return f'{read_as}<div class="qa-abstain">⚠️ {html.escape(answer.answer)}{score}</div>{more}'
     c = answer.citations[0]
+    read_as = (
+        f"<div class='qa-resolved'>理解为：{html.escape(answer.resolved)}</div>" if answer.resolved else ""
+    )
     short = (
         f"<div class='qa-short'>答：<b>{html.escape(answer.short_answer)}</b></div>"
         if answer.short_answer
         else ""
     )
     return (
-        f"{short}<blockquote class='qa-quote'>「{quote_html(c)}」</blockquote>"
+        f"{read_as}{short}<blockquote class='qa-quote'>「{quote_html(c)}」</blockquote>"
         f"<div class='qa-cite'>{html.escape(citation_label(c, 1))}"
         f"<small>（{html.escape(c.doc)}，第{c.article}篇，字符 {c.start}–{c.end}）</small>{score}</div>"
         f"<div class='qa-sure'>{confidence_badge(answer.confidence)}</div>"

@@ -91,6 +91,9 @@ class Settings:
     # choice above picks the quote, the reader the short answer inside it.
     reader_mode: str = "short"
     reader_paragraphs: int = 3
+    # The reader folder's extent model (``extent.json``, qa/reader/extent.py) grows the span to
+    # its clause or sentence where the question asks for one; False: the span as read.
+    reader_extent: bool = True
     reader_windows: int = 4
     # (``span`` mode: python scripts/calibrate_reader.py ../shared/data --mode span, the same data)
     reader_confidence: dict[str, float] = field(

@@ -27,6 +27,7 @@ CSS = """
 .qa-quote {border-left: 4px solid #f5c400; margin: .4em 0; padding: .2em .8em; background: #fffbe6}
 .qa-quote mark, .qa-source mark {background: #ffe066; padding: 0 .1em}
 .qa-cite {color: #555; font-size: .9em}
+.qa-resolved {color: #666; font-size: .85em; margin-bottom: .2em}
 .qa-abstain {background: #fdecea; border-left: 4px solid #d93025; padding: .4em .8em}
 .qa-source {border-bottom: 1px solid #eee; padding: .4em 0}
 .qa-source-head {font-weight: 600; font-size: .9em}
@@ -34,9 +35,33 @@ CSS = """
 #sources {max-height: 620px; overflow-y: auto}
 """
 TITLE = "文档问答 · 引用原文回答"
+
+
+async def _no_such_endpoint(request: Any, exc: Exception) -> Any:
+    """Gradio's ``/run/NAME`` and ``/api/NAME`` for a NAME the app does not serve: a 404 that
+    names the one it does, not a 500 with a traceback in the server's log."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(
+        {"error": f"no API endpoint {request.url.path.rstrip('/').rsplit('/', 1)[-1]!r}; this app serves '/ask'"},
+        status_code=404,
+    )
+
+
+def _handlers() -> dict[Any, Any]:
+    from gradio.route_utils import FnIndexInferError
+
+    return {FnIndexInferError: _no_such_endpoint}
+
+
 # What every launch of the app passes: it takes no uploads (Gradio's upload route would
-# otherwise store anonymous files of any size) and serves no monitoring dashboard.
-LAUNCH_OPTIONS: dict[str, Any] = {"max_file_size": 0, "enable_monitoring": False}
+# otherwise store anonymous files of any size), serves no monitoring dashboard, and answers an
+# API name it does not serve with a clear 404.
+LAUNCH_OPTIONS: dict[str, Any] = {
+    "max_file_size": 0,
+    "enable_monitoring": False,
+    "app_kwargs": {"exception_handlers": _handlers()},
+}
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
@@ -52,9 +77,10 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         if len(question) > limit:  # refused before it is shown; the box keeps it for editing
             history.append({"role": "assistant", "content": f"⚠️ {_friendly(QuestionTooLong(len(question), limit), limit)}"})
             return history, gr.skip(), gr.skip()
+        earlier = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
         history.append({"role": "user", "content": question})
         try:
-            answer = assistant.ask(question, int(top_k))
+            answer = assistant.ask(question, int(top_k), history=earlier)
         except QAError as exc:
             history.append({"role": "assistant", "content": f"⚠️ {_friendly(exc, limit)}"})
             return history, "", ""
@@ -65,12 +91,17 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         history.append({"role": "assistant", "content": answer_html(answer, show_scores)})
         return history, sources_html(answer, show_scores), ""
 
-    def ask(question: str, top_k: int = 5) -> dict[str, Any]:
-        """Answer a question; returns the `qa ask --json` contract. A client's mistake (an
-        empty, over-long or non-text question, a bad top_k) gets the CLI's words as a
-        ``gr.Error``, and the server logs no traceback for it."""
+    def ask(question: str, top_k: int = 5, history: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question; returns the `qa ask --json` contract. ``history``: the
+        conversation's earlier questions, oldest first, which a follow-up is read with. A
+        client's mistake (an empty, over-long or non-text question, a bad top_k or history)
+        gets the CLI's words as a ``gr.Error``, and the server logs no traceback for it."""
         try:
-            return assistant.ask(question, _top_k(top_k)).to_dict()
+            if history is not None and (
+                not isinstance(history, list) or not all(isinstance(h, str) for h in history)
+            ):
+                raise QuestionError("history must be a list of the earlier questions (text)")
+            return assistant.ask(question, _top_k(top_k), history=history or ()).to_dict()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         except Exception:

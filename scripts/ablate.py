@@ -38,6 +38,7 @@ def variants(base: Settings, only: str) -> list[tuple[str, Settings]]:
             )
     if only in ("all", "rules"):
         out.append(("neighbour sentence never quoted", replace(base, pair_margin=-1e9)))
+        out.append(("extent model off (the reader's span as read)", replace(base, reader_extent=False)))
         out.append(("reader off (rule-based short answer)", replace(base, reader="none")))
     return out
 

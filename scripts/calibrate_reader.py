@@ -78,6 +78,16 @@ def best_decision_threshold(
     return best_t, best
 
 
+def drawn_ids(questions: list) -> set[str]:
+    """The held-out SQuAD 2.0 zh questions (of :func:`held_out_squad`, in its order) that this
+    script (800, seed 0) and scripts/ablate.py (400 answerable, seed 0) draw: the rest is what
+    scripts/eval_untouched.py measures, nothing having been fitted on it."""
+    calibrated = {q.id for q in random.Random(0).sample(questions, min(800, len(questions)))}
+    answerable = [q for q in questions if q.answers]
+    ablated = {q.id for q in random.Random(0).sample(answerable, min(400, len(answerable)))}
+    return calibrated | ablated
+
+
 def held_out_squad(data: Path) -> Path:
     """The held-out SQuAD 2.0 zh articles as a SQuAD-style file (for ``qa eval`` too)."""
     by_article: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))

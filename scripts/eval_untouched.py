@@ -13,12 +13,11 @@ before the paragraph weight ``top`` was dropped and the threshold recalibrated.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from calibrate_reader import held_out_squad
+from calibrate_reader import drawn_ids, held_out_squad
 
 from qa.assistant import Assistant
 from qa.build import squad_index
@@ -38,10 +37,8 @@ def main() -> int:
     args = parser.parse_args()
     now = Settings()
     index_dir, questions = squad_index(held_out_squad(Path(args.data)), now)
-    calibrated = {q.id for q in random.Random(0).sample(questions, min(800, len(questions)))}
-    answerable = [q for q in questions if q.answers]
-    ablated = {q.id for q in random.Random(0).sample(answerable, min(400, len(answerable)))}
-    rest = [q for q in questions if q.id not in calibrated | ablated and q.question.strip()]
+    drawn = drawn_ids(questions)
+    rest = [q for q in questions if q.id not in drawn and q.question.strip()]
     print(f"{len(rest)} questions nothing was fitted on ({sum(1 for q in rest if q.answers)} answerable)")
     before = replace(
         now,

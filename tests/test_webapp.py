@@ -43,6 +43,20 @@ def test_api_endpoint_returns_the_json_contract(served, fake_assistant):
     assert len(result["passages"]) == 3
 
 
+@pytest.mark.parametrize("served", ["seed_assistant"], indirect=True)
+def test_api_reads_a_follow_up_with_its_history(served):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served, verbose=False)
+    result = client.predict("它建立了多少个行业扶贫指挥部？", 3, ["石柱组建了多少支驻村工作队？"], api_name="/ask")
+    assert result["resolved_question"] == "石柱建立了多少个行业扶贫指挥部？"
+    assert (result["citations"][0]["article"], result["citations"][0]["paragraph"]) == (1, 2)
+    assert client.predict("石柱组建了多少支驻村工作队？", 3, None, api_name="/ask")["resolved_question"] is None
+    with pytest.raises(AppError, match="history"):
+        client.predict("它建立了多少个？", 3, "not a list", api_name="/ask")
+
+
 @pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
 def test_api_answers_bad_input_with_the_clis_words_and_logs_no_traceback(served, capfd):
     from gradio_client import Client
@@ -78,6 +92,24 @@ def test_the_app_takes_no_uploads_and_serves_no_dashboard(served):
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(served + "monitoring", timeout=30)
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+@pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)
+def test_an_api_name_the_app_does_not_serve_is_a_clear_404_without_a_traceback(served, capfd):
+    import json
+    import urllib.error
+    import urllib.request
+
+    capfd.readouterr()
+    for route in ("gradio_api/run/predict", "gradio_api/api/nothing"):
+        request = urllib.request.Request(
+            served + route, data=json.dumps({"data": ["重庆有多少人口"]}).encode(), headers={"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 404
+        assert "serves '/ask'" in json.loads(refused.value.read())["error"]
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @pytest.mark.parametrize("served", ["fake_assistant"], indirect=True)

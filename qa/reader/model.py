@@ -22,6 +22,7 @@ from qa.errors import QAError
 from qa.index import sha256_file
 from qa.reader import e5file
 from qa.reader.encoder import NumpyEncoder, pad
+from qa.reader.extent import ExtentModel, load_extent
 from qa.reader.features import (
     Row,
     Span,
@@ -98,6 +99,10 @@ class NumpyReader:
         self.head_b = state.pop("span.b")
         self.encoder = NumpyEncoder(f, state)
         self.max_tokens = int(self.card.get("settings", {}).get("max_tokens", 192))
+        try:
+            self.extent: ExtentModel | None = load_extent(self.folder)
+        except (OSError, ValueError) as exc:
+            raise ReaderError(f"{self.folder}: its extent model cannot be read: {exc}") from exc
         self._lock = threading.Lock()
         self.tokens_read = 0
         self.onnx: OnnxHead | None = None
