@@ -26,6 +26,7 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from common import ROOT
@@ -45,12 +46,10 @@ def _files(index: Path) -> list[Path]:
     return sorted(p for p in index.rglob("*") if p.is_file() and ".cache" not in p.parts and p.name != ".lock")
 
 
-def corrupt(index: Path, rng: random.Random) -> str:
-    """Apply one random corruption to ``index``; say what it was."""
-    kind = rng.choice(KINDS)
-    files = _files(index)
-    target = rng.choice(files)
-    rel = target.relative_to(index).as_posix()
+def _damage_file(kind: str, target: Path, root: Path, rng: random.Random) -> str | None:
+    """A flip, truncation or deletion of ``target``; None for the other kinds (and for a flip
+    or truncation of an empty file, which becomes the caller's stray file)."""
+    rel = target.relative_to(root).as_posix()
     data = target.read_bytes()
     if kind == "flip" and data:
         at = rng.randrange(len(data))
@@ -65,6 +64,16 @@ def corrupt(index: Path, rng: random.Random) -> str:
     if kind == "delete":
         target.unlink()
         return f"delete {rel}"
+    return None
+
+
+def corrupt(index: Path, rng: random.Random) -> str:
+    """Apply one random corruption to ``index``; say what it was."""
+    kind = rng.choice(KINDS)
+    files = _files(index)
+    done = _damage_file(kind, rng.choice(files), index, rng)
+    if done:
+        return done
     # a stray file: a copy of another artefact under a name a build might load, or garbage
     build = next(p for p in index.iterdir() if p.is_dir() and p.name.startswith("build-"))
     name = rng.choice(["dense.faiss", "extra.npy", "bm25/extra.json", "paragraphs.jsonl.bak"])
@@ -78,22 +87,9 @@ def corrupt_milvus(db: Path, rng: random.Random) -> str:
     """One random corruption of a Milvus Lite store (closed); say what it was."""
     kind = rng.choice(MILVUS_KINDS)
     files = sorted(p for p in db.rglob("*") if p.is_file())
-    target = rng.choice(files)
-    rel = target.relative_to(db).as_posix()
-    data = target.read_bytes()
-    if kind == "flip" and data:
-        at = rng.randrange(len(data))
-        damaged = bytearray(data)
-        damaged[at] ^= 1 << rng.randrange(8)
-        target.write_bytes(bytes(damaged))
-        return f"flip {rel}@{at}"
-    if kind == "truncate" and data:
-        keep = rng.randrange(len(data))
-        target.write_bytes(data[:keep])
-        return f"truncate {rel} to {keep}"
-    if kind == "delete":
-        target.unlink()
-        return f"delete {rel}"
+    done = _damage_file(kind, rng.choice(files), db, rng)
+    if done:
+        return done
     if kind == "rows":
         from pymilvus import MilvusClient
 
@@ -121,6 +117,53 @@ def answers(assistant: Assistant, questions: list[str]) -> list[dict[str, object
     return out
 
 
+def trials(
+    n: int,
+    sound: Path,
+    damage: Callable[[Path], str],
+    ask_all: Callable[[Path], list[dict[str, object]]],
+    label: str,
+    questions: int,
+) -> int:
+    """``n`` times: copy the sound store, damage the copy, ask; print the tally."""
+    expected = ask_all(sound)
+    tally: Counter[str] = Counter()
+    wrong: list[str] = []
+    started = time.perf_counter()
+    for trial in range(n):
+        work = sound.parent / f"trial-{trial}{sound.suffix}"
+        shutil.copytree(sound, work)
+        what = damage(work)
+        try:
+            got = ask_all(work)
+        except QAError:
+            tally["refused"] += 1
+        except Exception as exc:
+            tally["traceback"] += 1
+            where = traceback.extract_tb(exc.__traceback__)
+            frames = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in where
+                if "/qa/" in f.filename or "benchmarks" in f.filename
+            )
+            wrong.append(f"{what}: {type(exc).__name__}: {str(exc)[:200]} [{frames}]")
+        else:
+            if got == expected:
+                tally["harmless"] += 1
+            else:
+                tally["wrong"] += 1
+                wrong.append(f"{what}: answers changed")
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"{label}corruptions tried {n}: refused {tally['refused']}, harmless {tally['harmless']}, "
+        f"wrong answers {tally['wrong']}, tracebacks {tally['traceback']} "
+        f"({questions} seed questions after each; {time.perf_counter() - started:.0f} s)"
+    )
+    for line in wrong[:20]:
+        print("  " + line)
+    return 1 if tally["wrong"] or tally["traceback"] else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=500, help="corruptions to try (default 500)")
@@ -128,106 +171,43 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", choices=["local", "milvus"], default="local")
     args = parser.parse_args()
-    if args.backend == "milvus":
-        return milvus_trials(args)
     rng = random.Random(args.seed)
     settings = Settings(reader="none")  # the reader reads what retrieval returns: not needed to tell damage
     rows = [json.loads(x) for x in (ROOT / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     questions = [r["question"] for r in rows][: args.questions]
     encoder = get_encoder(settings.encoder)
     with tempfile.TemporaryDirectory() as tmp:
-        corpus, sound = Path(tmp) / "corpus", Path(tmp) / "sound"
+        corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         shutil.copy(ROOT / "seeds" / "000_aa1ebb4fc6edc8ba.txt", corpus)
-        build_index(corpus, sound, settings, encoder=encoder)
-        expected = answers(Assistant.load(sound, settings, encoder=encoder), questions)
-        tally: Counter[str] = Counter()
-        wrong: list[str] = []
-        started = time.perf_counter()
-        for trial in range(args.n):
-            work = Path(tmp) / f"trial-{trial}"
-            shutil.copytree(sound, work)
-            what = corrupt(work, rng)
+        if args.backend == "local":
+            sound = Path(tmp) / "sound"
+            build_index(corpus, sound, settings, encoder=encoder)
+            return trials(
+                args.n,
+                sound,
+                lambda work: corrupt(work, rng),
+                lambda work: answers(Assistant.load(work, settings, encoder=encoder), questions),
+                "",
+                len(questions),
+            )
+        from qa.feed import feed
+        from qa.milvus import MilvusStore
+
+        def ask_milvus(db: Path) -> list[dict[str, object]]:
+            store = MilvusStore.open(str(db), "qa", encoder.name)
             try:
-                got = answers(Assistant.load(work, settings, encoder=encoder), questions)
-            except QAError:
-                tally["refused"] += 1
-            except Exception as exc:
-                tally["traceback"] += 1
-                wrong.append(f"{what}: {type(exc).__name__}: {exc}")
-            else:
-                if got == expected:
-                    tally["harmless"] += 1
-                else:
-                    tally["wrong"] += 1
-                    wrong.append(f"{what}: answers changed")
-            shutil.rmtree(work)
-    print(
-        f"corruptions tried {args.n}: refused {tally['refused']}, harmless {tally['harmless']}, "
-        f"wrong answers {tally['wrong']}, tracebacks {tally['traceback']} "
-        f"({len(questions)} seed questions after each; {time.perf_counter() - started:.0f} s)"
-    )
-    for line in wrong[:20]:
-        print("  " + line)
-    return 1 if tally["wrong"] or tally["traceback"] else 0
+                return answers(Assistant.load(store=store, settings=settings, encoder=encoder), questions)
+            finally:
+                store.client.close()
 
-
-def milvus_trials(args: argparse.Namespace) -> int:
-    from qa.feed import feed
-    from qa.milvus import MilvusStore
-
-    rng = random.Random(args.seed)
-    settings = Settings(reader="none")
-    rows = [json.loads(x) for x in (ROOT / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    questions = [r["question"] for r in rows][: args.questions]
-    encoder = get_encoder(settings.encoder)
-
-    def ask_all(db: Path) -> list[dict[str, object]]:
-        store = MilvusStore.open(str(db), "qa", encoder.name)
-        try:
-            return answers(Assistant.load(store=store, settings=settings, encoder=encoder), questions)
-        finally:
-            store.client.close()
-
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus, sound = Path(tmp) / "corpus", Path(tmp) / "sound.db"
-        corpus.mkdir()
-        shutil.copy(ROOT / "seeds" / "000_aa1ebb4fc6edc8ba.txt", corpus)
+        sound = Path(tmp) / "sound.db"
         store = MilvusStore.create(str(sound), "qa", encoder.name, encoder.dim, settings)
         feed(store, corpus, settings, lambda: encoder)
         store.client.close()
-        expected = ask_all(sound)
-        tally: Counter[str] = Counter()
-        wrong: list[str] = []
-        started = time.perf_counter()
-        for trial in range(args.n):
-            work = Path(tmp) / f"trial-{trial}.db"
-            shutil.copytree(sound, work)
-            what = corrupt_milvus(work, rng)
-            try:
-                got = ask_all(work)
-            except QAError:
-                tally["refused"] += 1
-            except Exception as exc:
-                tally["traceback"] += 1
-                where = traceback.extract_tb(exc.__traceback__)
-                frames = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in where if "/qa/" in f.filename or "benchmarks" in f.filename)
-                wrong.append(f"{what}: {type(exc).__name__}: {str(exc)[:200]} [{frames}]")
-            else:
-                if got == expected:
-                    tally["harmless"] += 1
-                else:
-                    tally["wrong"] += 1
-                    wrong.append(f"{what}: answers changed")
-            shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"Milvus Lite corruptions tried {args.n}: refused {tally['refused']}, harmless {tally['harmless']}, "
-        f"wrong answers {tally['wrong']}, tracebacks {tally['traceback']} "
-        f"({len(questions)} seed questions after each; {time.perf_counter() - started:.0f} s)"
-    )
-    for line in wrong[:20]:
-        print("  " + line)
-    return 1 if tally["wrong"] or tally["traceback"] else 0
+        return trials(
+            args.n, sound, lambda work: corrupt_milvus(work, rng), ask_milvus, "Milvus Lite ", len(questions)
+        )
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ class Assistant:
         """Answer ``question``; ``history``: the conversation's earlier questions, oldest first,
         which a follow-up ("它是哪一年成立的？") is read with (:mod:`qa.followup`)."""
         asked = self.check_question(question)
-        earlier = [clean_question(h) for h in history if isinstance(h, str) and clean_question(h)]
+        earlier = [q for q in (clean_question(h) for h in history if isinstance(h, str)) if q]
         resolved = resolve(asked, earlier[-MAX_HISTORY:]) if earlier else None
         answer = self._ask(resolved or asked, top_k)
         return replace(answer, question=asked, resolved=resolved) if resolved else answer

@@ -81,7 +81,7 @@ def _swap_names(x: str, before: str) -> str | None:
     return out if out != before else None
 
 
-def _swap_thing(x: str, before: str) -> str | None:
+def _swap_thing(x: str, before: str, subject: str) -> str | None:
     """"那研发投入呢？" after "星河电子2022年的营业收入是多少亿元？": X in place of what the
     previous question asked about (the noun after its question word and classifier, else the
     noun phrase after its last 的)."""
@@ -101,7 +101,6 @@ def _swap_thing(x: str, before: str) -> str | None:
     left = before[:at]
     cut = left.rfind("的")
     if cut < 0:  # no 的: what follows the topic ("5号线列车|最高运行速度|是")
-        subject = topic(before)
         if not subject or not left.startswith(subject):
             return None
         cut = len(subject) - 1
@@ -130,7 +129,7 @@ def _resolve_after(question: str, before: str) -> str | None:
     subject = topic(before)
     q = question.strip()
     ellipsis = _ELLIPSIS.match(q)
-    if ellipsis and len(q) <= 16 and q.rstrip(_END).endswith(("呢", "怎么样", "如何")):
+    if ellipsis and len(q) <= 16:
         x = ellipsis.group("x").strip()
         year, earlier = _YEAR.fullmatch(x), _YEAR.search(before)
         if year and earlier:
@@ -139,7 +138,7 @@ def _resolve_after(question: str, before: str) -> str | None:
             return None
         if any(f in PROPER for _, f in _tagged(x)):
             return _swap_names(x, before) or (before.replace(subject, x, 1) if subject else None)
-        return _swap_thing(x, before) or (subject + "的" + x if subject else None)
+        return _swap_thing(x, before, subject) or (subject + "的" + x if subject else None)
     if not subject:
         return None
     words = _tagged(q)

@@ -35,6 +35,7 @@ import functools
 import json
 import logging
 import os
+import socket
 import threading
 import time
 import zlib
@@ -63,6 +64,7 @@ WRITER_KEY = "#writer"  # per shard: the process writing it, and when it last wr
 WRITER_STALE_S = 120.0  # a writer silent this long is taken to have died
 LEDGER = "1"  # stores made since documents' row counts are kept (``qa.ledger``)
 COUNTED_COLLECTIONS = ("passages", "sentences", "paragraphs")
+STAT_FIELDS = ["key", "shard", "count", "words"]
 SHARDS_TTL_S = 1.0
 SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
 TEXT_BYTES = 65535  # VARCHAR limit
@@ -112,6 +114,11 @@ def _client(uri: str, token: str | None) -> Any:
                 f"process at a time; stop the other one, e.g. the app, or run a Milvus server for several)"
             ) from exc
         raise QAError(f"cannot connect to Milvus at {uri}: {exc}") from exc
+
+
+def _holder() -> dict[str, Any]:
+    """This process, as a writer lease names it."""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()}
 
 
 def _paragraph_checksum(
@@ -167,6 +174,8 @@ class MilvusStore:
         self.properties = properties
         self.shard = shard  # the statistics rows this process writes
         self.dim = int(properties["qa.dim"])
+        # made since row counts and checksums are kept: checked at open and as rows are read
+        self.checked = properties.get("qa.ledger") == LEDGER
         self.fusion = "ours"  # or "milvus": its hybrid_search with an RRF ranker
         self._n_sentences: dict[int, int] = {}
         self._shard_cache: tuple[float, dict[str, int]] | None = None
@@ -342,12 +351,11 @@ class MilvusStore:
         return [Hit(para, score, rank) for rank, (para, score) in enumerate(best.items())]
 
     def _hit_fields(self) -> list[str]:
-        checked = self.properties.get("qa.ledger") == LEDGER
-        return ["para", "text", "vector", "checksum"] if checked else ["para"]
+        return ["para", "text", "vector", "checksum"] if self.checked else ["para"]
 
     def _check_hits(self, rows: Sequence[dict[str, Any]]) -> None:
         """Each passage a search returned, against the checksum written with it."""
-        if self.properties.get("qa.ledger") != LEDGER:
+        if not self.checked:
             return
         for r in rows:
             e = r["entity"]
@@ -358,7 +366,7 @@ class MilvusStore:
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]:
         if not keys:
             return {}
-        checked = self.properties.get("qa.ledger") == LEDGER
+        checked = self.checked
         rows = self.client.get(
             f"{self.name}_paragraphs",
             ids=list(dict.fromkeys(keys)),
@@ -388,7 +396,7 @@ class MilvusStore:
 
     @_reading
     def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
-        checked = self.properties.get("qa.ledger") == LEDGER
+        checked = self.checked
         unknown = [p for p in paras if p not in self._n_sentences]
         if unknown:
             self.paragraphs(unknown)
@@ -447,11 +455,11 @@ class MilvusStore:
 
     def verify(self) -> None:
         """Refuse a store whose collections do not hold the rows its documents wrote."""
-        if self.properties.get("qa.ledger") != LEDGER:
+        if not self.checked:
             return  # made before row counts were kept: nothing to check against
         docs = self.documents()
         ledger: dict[str, dict[str, int]] = {}
-        for r in self._scan_stats(f'key == "{ROWS_KEY}"'):
+        for r in self._scan("stats", STAT_FIELDS, f'key == "{ROWS_KEY}"'):
             counts = json.loads(r["words"])
             ledger[counts.pop("doc")] = counts
         complete = [d for d, (_, _, state) in docs.items() if state == COMPLETE]
@@ -470,7 +478,7 @@ class MilvusStore:
         if lost:
             raise self._damaged(f"{len(lost)} documents' records are missing (e.g. {lost[0]!r})")
         # the term statistics: each shard's rows against the count it kept of them
-        kept = {r["shard"]: int(r["count"]) for r in self._scan_stats(f'key == "{STAT_ROWS_KEY}"')}
+        kept = {r["shard"]: int(r["count"]) for r in self._scan("stats", STAT_FIELDS, f'key == "{STAT_ROWS_KEY}"')}
         listed = self._read_shards()
         if set(kept) != set(listed):
             raise self._damaged(
@@ -496,23 +504,11 @@ class MilvusStore:
         found = self.client.query(f"{self.name}_{suffix}", filter=where, output_fields=["count(*)"])
         return int(found[0]["count(*)"]) if found else 0
 
-    def _scan_stats(self, where: str) -> Iterable[dict[str, Any]]:
-        iterator = self.client.query_iterator(
-            f"{self.name}_stats", batch_size=1000, filter=where, output_fields=["key", "shard", "count", "words"]
-        )
-        try:
-            while rows := iterator.next():
-                yield from rows
-        finally:
-            iterator.close()
-
     # -- the writer's lease ----------------------------------------------------------------------
 
     def claim(self) -> None:
         """Take this shard's writer lease, or refuse when another live process holds it."""
-        import socket
-
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()}
+        me = _holder()
         rows = self._get_stats([key64(WRITER_KEY, self.shard)])
         if rows:
             other = json.loads(rows[0]["words"]) or {}
@@ -528,9 +524,7 @@ class MilvusStore:
         self._lease(me)
 
     def renew(self) -> None:
-        import socket
-
-        self._lease({"pid": os.getpid(), "host": socket.gethostname(), "at": time.time()})
+        self._lease(_holder())
 
     def release(self) -> None:
         self.client.delete(f"{self.name}_stats", ids=[key64(WRITER_KEY, self.shard)])
@@ -675,8 +669,10 @@ class MilvusStore:
         for start in range(0, len(rows), batch):
             self.client.upsert(f"{self.name}_{suffix}", rows[start : start + batch])
 
-    def _scan(self, suffix: str, fields: list[str]) -> Iterable[dict[str, Any]]:
-        iterator = self.client.query_iterator(f"{self.name}_{suffix}", batch_size=1000, output_fields=fields)
+    def _scan(self, suffix: str, fields: list[str], where: str = "") -> Iterable[dict[str, Any]]:
+        iterator = self.client.query_iterator(
+            f"{self.name}_{suffix}", batch_size=1000, filter=where, output_fields=fields
+        )
         try:
             while rows := iterator.next():
                 yield from rows
@@ -702,7 +698,7 @@ class MilvusStore:
             rows += self.client.get(
                 f"{self.name}_stats",
                 ids=ids[start : start + 4096],
-                output_fields=["key", "shard", "count", "words"],
+                output_fields=STAT_FIELDS,
             )
         return rows
 

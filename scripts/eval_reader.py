@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.metrics import best_threshold, cmrc_em, cmrc_f1, prf
 from qa.reader.choose import clean_span, margin
-from qa.reader.data import Example, read_squad
+from qa.reader.data import Example, gold_answers, read_squad
 from qa.reader.model import SHIPPED, NumpyReader
 
 
@@ -56,7 +56,7 @@ def main() -> int:
         parser.error("give a file or --squad2-held-out")
     if args.limit:  # a fixed random sample, not the first articles
         examples = random.Random(0).sample(examples, min(args.limit, len(examples)))
-    golds = _golds(Path(args.file)) if args.file else {}
+    golds = gold_answers(Path(args.file)) if args.file else {}
     reader = NumpyReader(Path(args.reader))
     em = f1 = 0.0
     answerable = predicted_chars = gold_chars = 0
@@ -118,17 +118,6 @@ def main() -> int:
         else "\n".join(f"{k}: {v}" for k, v in out.items())
     )
     return 0
-
-
-def _golds(path: Path) -> dict[str, list[str]]:
-    """Every gold answer of each question (CMRC has up to three)."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    return {
-        str(q["id"]): [a["text"] for a in q.get("answers", []) if a.get("text")]
-        for article in data
-        for para in article["paragraphs"]
-        for q in para["qas"]
-    }
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from calibrate_reader import drawn_ids, held_out_squad
 from qa.metrics import cmrc_em, cmrc_f1
 from qa.questions import read_squad as read_questions
 from qa.reader.choose import clean_span
-from qa.reader.data import Example
+from qa.reader.data import Example, gold_answers
 from qa.reader.extent import EXTENTS, ExtentModel, extents, features, fit
 from qa.reader.model import SHIPPED, NumpyReader
 from qa.reader.recipe import DEVELOPMENT, development_split, squad2_split
@@ -62,16 +62,6 @@ def read_rows(reader: NumpyReader, examples: list[Example], golds: dict[str, lis
             }
         )
     return out
-
-
-def golds_of(path: Path) -> dict[str, list[str]]:
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    return {
-        str(q["id"]): [a["text"] for a in q.get("answers", []) if a.get("text")]
-        for article in data
-        for para in article["paragraphs"]
-        for q in para["qas"]
-    }
 
 
 def measure(weights: np.ndarray | None, rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -137,10 +127,11 @@ def main() -> int:
         learn, held = development_split(data)
         drawn = drawn_ids(read_questions(held_out_squad(data))[1])
         squad = squad2_split(data)[1]
+        golds = gold_answers(data / DEVELOPMENT)
         t0 = time.perf_counter()
         sets = {
-            "cmrc_fit": read_rows(reader, learn, golds_of(data / DEVELOPMENT)),
-            "cmrc_held": read_rows(reader, held, golds_of(data / DEVELOPMENT)),
+            "cmrc_fit": read_rows(reader, learn, golds),
+            "cmrc_held": read_rows(reader, held, golds),
             "squad2_fit": read_rows(reader, [ex for ex in squad if ex.id in drawn], {}),
             "squad2_held": read_rows(reader, [ex for ex in squad if ex.id not in drawn], {}),
         }

@@ -61,6 +61,18 @@ def read_squad(path: Path, contexts_from: Path | None = None) -> list[Example]:
     return out
 
 
+def gold_answers(path: Path) -> dict[str, list[str]]:
+    """Every gold answer of each question of a SQuAD-style file, by id (CMRC has up to three;
+    :func:`read_squad` keeps the first)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    return {
+        str(q["id"]): [a["text"] for a in q.get("answers", []) if a.get("text")]
+        for article in data
+        for para in article["paragraphs"]
+        for q in para["qas"]
+    }
+
+
 def read_question_set(path: Path, corpus: Path) -> tuple[list[Example], int]:
     """A question set in the eval format (JSONL with ``doc``/``article``/``paragraph``) over the
     documents of ``corpus`` read as ``qa index`` reads them: each question against its gold

@@ -25,7 +25,7 @@ import numpy as np
 from qa.reader.features import reader_text
 
 EXTENT = "extent.json"
-CLAUSE_MARKS = "，；。！？,;!?；"
+CLAUSE_MARKS = "，；。！？,;!?"
 SENTENCE_MARKS = "。！？!?"
 EXTENTS = ("span", "clause", "sentence", "span to sentence end", "span to clause end")
 
