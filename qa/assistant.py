@@ -165,6 +165,15 @@ class Assistant:
         warm_up()  # load jieba's dictionaries now, not during the first question
         return assistant
 
+    @property
+    def abstain_threshold(self) -> float:
+        """The confidence below which :meth:`ask` abstains: each way of answering has its own
+        (the evaluation report draws it on the confidence plot)."""
+        s = self.settings
+        if self.reader is None:
+            return s.abstain_below
+        return s.reader_abstain_below if s.reader_mode == "span" else s.short_abstain_below
+
     # -- question -> answer ---------------------------------------------------------------------
 
     def check_question(self, question: str) -> str:

@@ -301,7 +301,8 @@ def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, qu
                 f.write(json.dumps({"id": r.gold.id, **r.answer.to_dict()}, ensure_ascii=False) + "\n")
     if args.report:
         paragraphs = {(s.doc, s.article, s.paragraph): s.text for r in results for s in r.answer.passages}
-        page = report.html_report(f"qa eval · {path.name} · {_reader_label(assistant)}", overall, groups, results, paragraphs)
+        title = f"qa eval · {path.name} · {_reader_label(assistant)}"
+        page = report.html_report(title, overall, groups, results, paragraphs, assistant.abstain_threshold)
         Path(args.report).write_text(page, encoding="utf-8")
         print(f"report: {args.report}", file=sys.stderr)
     return 0

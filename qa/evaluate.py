@@ -33,11 +33,29 @@ class Result:
         c = self.answer.citations[0] if self.answer.citations else None
         return (c.doc, c.article, c.paragraph) if c else None
 
+    @property
+    def short_f1(self) -> float:
+        """CMRC F1 of the short answer against the gold answers (0 for an abstention)."""
+        return cmrc_f1(self.answer.short_answer, self.gold.answers)
+
+    @property
+    def short_exact(self) -> bool:
+        """Does the short answer equal a gold answer (CMRC EM)?"""
+        return bool(cmrc_em(self.answer.short_answer, self.gold.answers))
+
+
+# Which questions a metric is computed over: a set without them has no value for it ("—"),
+# not a 0 that reads as a failure.
+RETRIEVAL = ("hit1", "hit5", "mrr", "citation")  # answerable questions with a gold paragraph
+ANSWERING = ("containment", "em", "f1", "answerable_abstained")  # answerable questions
+ABSTENTION = ("abstain_precision", "abstain_recall", "abstain_f1")  # sets with unanswerable ones
+
 
 @dataclass
 class Scores:
     questions: int = 0
     answerable: int = 0
+    located: int = 0  # answerable questions whose gold paragraph is known
     hit1: float = 0.0
     hit5: float = 0.0
     mrr: float = 0.0
@@ -53,12 +71,22 @@ class Scores:
     latency_p95_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def applies(self, metric: str) -> bool:
+        """Was ``metric`` measured on this set (it has the questions the metric is about)?"""
+        if metric in RETRIEVAL:
+            return self.located > 0
+        if metric in ANSWERING:
+            return self.answerable > 0
+        if metric in ABSTENTION:
+            return self.questions > self.answerable
+        return self.questions > 0
+
 
 def score(results: list[Result]) -> Scores:
     s = Scores(questions=len(results))
     answerable = [r for r in results if r.gold.answerable]
     located = [r for r in answerable if r.gold.gold_place]
-    s.answerable = len(answerable)
+    s.answerable, s.located = len(answerable), len(located)
     if located:
         s.hit1 = _mean(r.places[:1] == [r.gold.gold_place] for r in located)
         s.hit5 = _mean(r.gold.gold_place in r.places[:5] for r in located)
@@ -68,8 +96,8 @@ def score(results: list[Result]) -> Scores:
         s.containment = _mean(
             not r.answer.abstained and contains(r.answer.answer, r.gold.answers) for r in answerable
         )
-        s.em = 100 * _mean(cmrc_em(r.answer.short_answer, r.gold.answers) for r in answerable)
-        s.f1 = 100 * _mean(cmrc_f1(r.answer.short_answer, r.gold.answers) for r in answerable)
+        s.em = 100 * _mean(r.short_exact for r in answerable)
+        s.f1 = 100 * _mean(r.short_f1 for r in answerable)
         s.answerable_abstained = sum(r.answer.abstained for r in answerable)
     if any(not r.gold.answerable for r in results):
         a = prf([r.answer.abstained for r in results], [not r.gold.answerable for r in results])

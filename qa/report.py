@@ -1,18 +1,19 @@
 """Evaluation reports: a terminal table, a JSON object, and one self-contained HTML file with
-plots (matplotlib PNGs embedded as data URIs) and a table of failures."""
+a legend, inline SVG plots (qa.report_plots) and the questions worth reading (qa.report_rows).
+
+A metric that does not apply to a set (abstention F1 where no question is unanswerable, EM
+where none has a gold answer) shows "—" (null in JSON), never a 0 that reads as a failure."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import itertools
 from dataclasses import asdict
 from typing import Any
 
+from qa import report_plots, report_rows
 from qa.evaluate import Result, Scores
-from qa.metrics import contains
-from qa.present import highlight
+
+NOT_APPLICABLE = "—"
 
 COLUMNS = [
     ("n", "questions", "{:d}"),
@@ -27,144 +28,118 @@ COLUMNS = [
     ("p50 ms", "latency_p50_ms", "{:.0f}"),
     ("p95 ms", "latency_p95_ms", "{:.0f}"),
 ]
+HEADERS = [c[0] for c in COLUMNS]
+# The legend: every column and sign of the summary in plain words, in the table's order.
+MEANING = {
+    "type": 'the question type given in the question set; "all" is the whole set',
+    "n": "questions in the set (or of this type)",
+    "hit@1": "of the answerable questions whose gold paragraph is known, the share that retrieves it first",
+    "hit@5": "… the share that retrieves it among the first 5 paragraphs",
+    "MRR": "… the mean of 1 / the gold paragraph's rank among the first 10 (0 when it is not among them)",
+    "cite": "… the share whose answer cites the gold article and paragraph",
+    "contain": "of the answerable questions, the share answered (not abstained on) with a gold answer inside the quote",
+    "EM": "of the answerable questions, the share (0–100) whose short answer equals a gold answer (CMRC 2018 exact match)",
+    "F1": "… the mean CMRC 2018 F1 (0–100) of the short answer against its best gold answer, by characters",
+    "abst-F1": "how well abstaining picks out the unanswerable questions (F1 of precision and recall below)",
+    "p50 ms": "median time to answer one question, in milliseconds",
+    "p95 ms": "95th-percentile time to answer one question, in milliseconds",
+    NOT_APPLICABLE: "the metric does not apply: the set (or type) has none of the questions it is computed over",
+    "abstention precision": "of the questions abstained on, the share that is unanswerable",
+    "abstention recall": "of the unanswerable questions, the share abstained on",
+    "threshold": "the assistant abstains when its confidence is below it (red line); the best threshold on this set "
+    "is the one that would have maximised abst-F1 here (grey line)",
+}
+
+
+def cell(s: Scores, attr: str, fmt: str) -> str:
+    """One metric formatted, or "—" where the set has no questions it is computed over."""
+    return fmt.format(getattr(s, attr)) if s.applies(attr) else NOT_APPLICABLE
+
+
+def _rows(overall: Scores, groups: dict[str, Scores]) -> list[tuple[str, Scores]]:
+    return [("all", overall), *groups.items()] if len(groups) > 1 else [("all", overall)]
+
+
+def abstention_line(s: Scores) -> str:
+    """Abstention precision, recall, F1 and the best threshold, or why they do not apply."""
+    abstained = f"answerable questions abstained: {cell(s, 'answerable_abstained', '{:d}')}"
+    if not s.applies("abstain_f1"):
+        return f"abstention: {NOT_APPLICABLE} (no unanswerable questions in the set); {abstained}"
+    extra = s.extra
+    best = (
+        f"; best threshold {extra['best_threshold']:.3f} (F1 {extra['best_threshold_f1']:.2f})"
+        if "best_threshold" in extra
+        else ""
+    )
+    return (
+        f"abstention: precision {s.abstain_precision:.2f} recall {s.abstain_recall:.2f} "
+        f"F1 {s.abstain_f1:.2f}{best}; {abstained}"
+    )
 
 
 def table(overall: Scores, groups: dict[str, Scores]) -> str:
-    rows = [("all", overall), *groups.items()] if len(groups) > 1 else [("all", overall)]
-    header = ["type"] + [c[0] for c in COLUMNS]
-    body = [[name] + [fmt.format(getattr(s, attr)) for _, attr, fmt in COLUMNS] for name, s in rows]
+    header = ["type", *HEADERS]
+    body = [[name] + [cell(s, attr, fmt) for _, attr, fmt in COLUMNS] for name, s in _rows(overall, groups)]
     widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(cell).rjust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *body]
-    ]
+    lines = ["  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)) for row in [header, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    extra = overall.extra
-    if "best_threshold" in extra:
-        lines.append(
-            f"abstention: precision {overall.abstain_precision:.2f} recall {overall.abstain_recall:.2f} "
-            f"F1 {overall.abstain_f1:.2f}; best threshold {extra['best_threshold']:.3f} "
-            f"(F1 {extra['best_threshold_f1']:.2f}); answerable questions abstained: {overall.answerable_abstained}"
-        )
+    lines.append(abstention_line(overall))
     return "\n".join(lines)
 
 
 def as_json(overall: Scores, groups: dict[str, Scores]) -> dict[str, Any]:
-    return {"overall": asdict(overall), "by_type": {k: asdict(v) for k, v in groups.items()}}
+    """The scores, a metric that does not apply as null."""
+
+    def scores(s: Scores) -> dict[str, Any]:
+        return {k: (v if k == "extra" or s.applies(k) else None) for k, v in asdict(s).items()}
+
+    return {"overall": scores(overall), "by_type": {k: scores(v) for k, v in groups.items()}}
 
 
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _plots(results: list[Result], groups: dict[str, Scores]) -> dict[str, str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plots: dict[str, str] = {}
-    answered = [r for r in results if not r.answer.abstained or not r.gold.answerable]
-    correct = [
-        (r.answer.confidence, float(r.gold.answerable and contains(r.answer.answer, r.gold.answers)))
-        for r in answered
-    ]
-    bins = [i / 10 for i in range(11)]
-    xs, ys, ns = [], [], []
-    for lo, hi in itertools.pairwise(bins):
-        inside = [c for conf, c in correct if lo <= conf < hi or (hi == 1.0 and conf == 1.0)]
-        if inside:
-            xs.append((lo + hi) / 2)
-            ys.append(sum(inside) / len(inside))
-            ns.append(len(inside))
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-    ax.plot(xs, ys, marker="o")
-    for x, y, n in zip(xs, ys, ns, strict=True):
-        ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
-    ax.set(
-        xlabel="confidence",
-        ylabel="share answered correctly",
-        title="Reliability",
-        xlim=(0, 1),
-        ylim=(0, 1.05),
+def summary_html(overall: Scores, groups: dict[str, Scores]) -> str:
+    """The table as HTML, each header carrying its meaning as a tooltip."""
+    head = "".join(f'<th title="{html.escape(MEANING[h])}">{html.escape(h)}</th>' for h in ["type", *HEADERS])
+    body = "".join(
+        f"<tr><th>{html.escape(name)}</th>"
+        + "".join(f'<td class="num">{cell(s, attr, fmt)}</td>' for _, attr, fmt in COLUMNS)
+        + "</tr>"
+        for name, s in _rows(overall, groups)
     )
-    plots["reliability"] = _png(fig)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    ax.hist(
-        [r.answer.confidence for r in results if r.gold.answerable], bins=bins, alpha=0.7, label="answerable"
+    return (
+        f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<p id="abstention">{html.escape(abstention_line(overall))}</p>'
     )
-    ax.hist(
-        [r.answer.confidence for r in results if not r.gold.answerable],
-        bins=bins,
-        alpha=0.7,
-        label="unanswerable",
+
+
+def legend_html() -> str:
+    """Every column and sign of the summary in plain words."""
+    items = "".join(f"<dt>{html.escape(h)}</dt><dd>{html.escape(m)}</dd>" for h, m in MEANING.items())
+    return f'<dl id="legend">{items}</dl>'
+
+
+def _bins_html(bins: list[report_plots.Bin]) -> str:
+    rows = "".join(
+        f'<tr><td class="num">{b.lo:.3f}–{b.hi:.3f}</td><td class="num">{b.confidence:.3f}</td>'
+        f'<td class="num">{b.correct:.3f}</td><td class="num">{b.n}</td></tr>'
+        for b in bins
     )
-    ax.set(xlabel="confidence", ylabel="questions", title="Confidence distribution")
-    ax.legend()
-    plots["confidence"] = _png(fig)
-    plt.close(fig)
-
-    names = list(groups)
-    fig, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(names) + 2), 4))
-    width = 0.25
-    for k, (label, attr, scale) in enumerate(
-        [("citation", "citation", 1), ("containment", "containment", 1), ("F1/100", "f1", 100)]
-    ):
-        ax.bar(
-            [i + k * width for i in range(len(names))],
-            [getattr(groups[n], attr) / scale for n in names],
-            width,
-            label=label,
-        )
-    ax.set_xticks([i + width for i in range(len(names))], names, rotation=20)
-    ax.set(ylim=(0, 1.05), title="By question type")
-    ax.legend(fontsize=8)
-    plots["types"] = _png(fig)
-    plt.close(fig)
-    return plots
+    return (
+        f'<table id="bins"><caption>Reliability bins (equal counts, at least {report_plots.MIN_BIN} questions each '
+        "where the set has that many)</caption><thead><tr><th>confidence</th><th>mean confidence</th>"
+        f"<th>share correct</th><th>questions</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
-def _failure_rows(results: list[Result], paragraphs: dict[tuple[str, int, int], str]) -> list[str]:
-    rows = []
-    for r in results:
-        ok_cite = r.gold.gold_place is None or r.cited == r.gold.gold_place
-        ok = (r.answer.abstained and not r.gold.answerable) or (
-            r.gold.answerable
-            and not r.answer.abstained
-            and contains(r.answer.answer, r.gold.answers)
-            and ok_cite
-        )
-        if ok:
-            continue
-        c = r.answer.citations[0] if r.answer.citations else None
-        cited = ""
-        if c:
-            text = paragraphs.get((c.doc, c.article, c.paragraph), c.quote)
-            spans = [(c.start, c.end, "mark")]
-            for gold in r.gold.answers:
-                at = text.find(gold)
-                if at >= 0:
-                    spans.append((at, at + len(gold), "ins"))
-                    break
-            cited = f"<div class=cite>{html.escape(c.doc)} · {c.article} · ¶{c.paragraph}</div>" + highlight(
-                text, spans
-            )
-        answer = "（弃答）" if r.answer.abstained else html.escape(r.answer.answer)
-        rows.append(
-            "<tr>"
-            f"<td>{html.escape(r.gold.id)}<br><small>{html.escape(r.gold.type)}</small></td>"
-            f"<td>{html.escape(r.gold.question)}</td>"
-            f"<td>{html.escape(' | '.join(r.gold.answers) or '（无答案）')}"
-            f"<br><small>{html.escape(str(r.gold.gold_place or ''))}</small></td>"
-            f"<td>{answer}<br><small>short: {html.escape(r.answer.short_answer)} · conf {r.answer.confidence:.2f}</small></td>"
-            f"<td class=para>{cited}</td>"
-            "</tr>"
-        )
-    return rows
+STYLE = """
+body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem;max-width:1200px}
+figure{display:inline-block;margin:0 1rem 1rem 0} svg.plot{font-family:inherit}
+table{border-collapse:collapse;width:100%;margin-bottom:1rem} td,th{border:1px solid #ddd;padding:.4rem;vertical-align:top;font-size:.9rem}
+td.num{text-align:right;font-variant-numeric:tabular-nums} caption{text-align:left;color:#555;padding:.3rem 0}
+#summary,#bins{width:auto} dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem;font-size:.9rem}
+dt{font-weight:600} dd{margin:0;color:#333}
+mark{background:#fff3a0} ins{background:#b6f0b6;text-decoration:none} .cite{color:#666;font-size:.8rem}
+td.para{max-width:420px}
+"""
 
 
 def html_report(
@@ -173,26 +148,37 @@ def html_report(
     groups: dict[str, Scores],
     results: list[Result],
     paragraphs: dict[tuple[str, int, int], str],
+    threshold: float | None = None,
 ) -> str:
-    plots = _plots(results, groups)
-    summary = html.escape(table(overall, groups))
-    failures = _failure_rows(results, paragraphs)
-    images = "".join(f'<figure><img id="plot-{k}" alt="{k}" src="{v}"></figure>' for k, v in plots.items())
+    """The whole report; ``threshold``: the confidence the assistant abstains below, drawn on
+    the confidence plots (``Assistant.abstain_threshold``)."""
+    bins = report_plots.reliability_bins(results)
+    best = overall.extra.get("best_threshold")
+    plots = [
+        report_plots.reliability_svg(bins, threshold),
+        report_plots.confidence_svg(results, threshold, best),
+        report_plots.types_svg(groups),
+    ]
+    figures = "".join(f"<figure>{p}</figure>" for p in plots)
+    abstained = report_rows.abstention_rows(results, paragraphs)
+    wrong = report_rows.wrong_short_rows(results)
+    failures = report_rows.failure_rows(results, paragraphs)
     return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem;max-width:1200px}}
-pre{{background:#f6f6f6;padding:1rem;overflow-x:auto}} figure{{display:inline-block;margin:0 1rem 1rem 0}}
-table{{border-collapse:collapse;width:100%}} td,th{{border:1px solid #ddd;padding:.4rem;vertical-align:top;font-size:.9rem}}
-mark{{background:#fff3a0}} ins{{background:#b6f0b6;text-decoration:none}} .cite{{color:#666;font-size:.8rem}}
-td.para{{max-width:420px}}
-</style></head><body>
+<style>{STYLE}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<h2>Summary</h2><pre id="summary">{summary}</pre>
-<h2>Plots</h2>{images}
+<h2>Summary</h2>{summary_html(overall, groups)}
+<h3>Legend</h3>{legend_html()}
+<h2>Plots</h2>{figures}
+{_bins_html(bins)}
+<h2>Abstentions on answerable questions ({len(abstained)})</h2>
+<p>The assistant said it found no answer; the nearest paragraph is the one retrieved first. <ins>gold answer</ins></p>
+{report_rows.ABSTENTION_HEAD}<tbody>{"".join(abstained)}</tbody></table>
+<h2>Wrong short answers ({len(wrong)})</h2>
+<p>Answered, but the short answer is not a gold answer (CMRC EM 0); lowest F1 first. <mark>short answer</mark></p>
+{report_rows.WRONG_HEAD}<tbody>{"".join(wrong)}</tbody></table>
 <h2>Failures ({len(failures)})</h2>
 <p><mark>cited quote</mark> · <ins>gold answer</ins></p>
-<table id="failures"><thead><tr><th>id</th><th>question</th><th>gold</th><th>answer</th><th>cited paragraph</th></tr></thead>
-<tbody>{"".join(failures)}</tbody></table>
+{report_rows.FAILURE_HEAD}<tbody>{"".join(failures)}</tbody></table>
 </body></html>
 """

@@ -128,14 +128,17 @@ def test_html_report_renders_plots_and_failures_in_a_browser(fake_assistant, tmp
     overall, groups = evaluate.score(results), evaluate.by_type(results)
     paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in fake_assistant.store.paragraph_table}
     out = tmp_path / "report.html"
-    out.write_text(report.html_report("test report", overall, groups, results, paragraphs), encoding="utf-8")
+    threshold = fake_assistant.abstain_threshold
+    out.write_text(
+        report.html_report("test report", overall, groups, results, paragraphs, threshold), encoding="utf-8"
+    )
     assert "不存在的答案&lt;b&gt;" in out.read_text(encoding="utf-8")
     with page() as p:
         p.goto(out.as_uri())
-        widths = p.eval_on_selector_all(
-            "figure img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
-        )
+        widths = p.eval_on_selector_all("figure svg", "svgs => svgs.map(s => s.getBoundingClientRect().width)")
         assert len(widths) == 3 and all(w > 100 for w in widths)
+        assert p.locator("#legend dt").count() == len(report.MEANING)
+        assert p.locator("#plot-confidence g.threshold").count() == 1
         assert p.locator("#failures tbody tr").count() >= 1
         assert "bad" in p.inner_text("#failures")
         p.screenshot(path=str(artifacts / "report.png"), full_page=True)
