@@ -1,4 +1,5 @@
 """Start the chat app: python app.py [--index DIR] [--corpus DIR] [--share] [--host H] [--port P]
+[--uploads [--upload-mb MB] [--upload-files N] [--upload-idle-minutes M]] [--feedback DIR]
 [--backend milvus --milvus-uri URI --collection NAME].
 
 Loads the index (building it from the corpus, with progress, when it is missing or stale) and
@@ -21,7 +22,8 @@ from qa.build import build_index, is_current
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.lexicon import cedict
 from qa.settings import Settings
-from qa.webapp import CSS, LAUNCH_OPTIONS, build_app
+from qa.webapp import build_app
+from qa.workspace import UploadLimits
 
 
 def _examples(corpus: Path, count: int = 6) -> list[str]:
@@ -52,6 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reader", default="shipped", help="shipped (default), a reader folder, or none (sentence choice alone)"
     )
+    parser.add_argument(
+        "--uploads", action="store_true", help="let visitors upload files into a private workspace of their session"
+    )
+    limits = UploadLimits()
+    parser.add_argument("--upload-mb", type=float, default=limits.file_mb, help="largest file a visitor may upload (MB)")
+    parser.add_argument("--upload-files", type=int, default=limits.files, help="files a session may upload")
+    parser.add_argument(
+        "--upload-idle-minutes", type=float, default=limits.idle_minutes,
+        help="a workspace idle this long is deleted (it is also deleted when its session ends)",
+    )
+    parser.add_argument("--feedback", metavar="DIR", help="append visitors' 👍/👎 and corrections to DIR/feedback.jsonl")
     backends.add_arguments(parser)
     args = parser.parse_args(argv)
     index, corpus = Path(args.index), Path(args.corpus)
@@ -80,14 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     # The English-Chinese dictionary is read on the first English question: read it now, while
     # the page loads, so that question does not wait for it.
     threading.Thread(target=cedict, name="cedict", daemon=True).start()
-    demo = build_app(assistant, _examples(corpus))
+    uploads = UploadLimits(args.upload_mb, args.upload_files, args.upload_idle_minutes) if args.uploads else None
+    demo = build_app(assistant, _examples(corpus), uploads, Path(args.feedback) if args.feedback else None)
     print(f"serving on http://{args.host}:{args.port}", flush=True)
     if args.share:
         try:
-            demo.launch(
-                server_name=args.host, server_port=args.port, share=True, css=CSS, prevent_thread_lock=True, **LAUNCH_OPTIONS
-            )
-            if not getattr(demo, "share_url", None):
+            demo.launch(server_name=args.host, server_port=args.port, share=True, prevent_thread_lock=True)
+            if not demo.share_url:
                 print(
                     "no public share link (the share server cannot be reached); serving locally only",
                     flush=True,
@@ -97,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # the share tunnel needs network access
             print(f"no public share link ({type(exc).__name__}: {exc}); serving locally only", flush=True)
             demo.close()
-    demo.launch(server_name=args.host, server_port=args.port, css=CSS, **LAUNCH_OPTIONS)
+    demo.launch(server_name=args.host, server_port=args.port)
     return 0
 
 

@@ -7,6 +7,8 @@ quote drawn from them can be checked with ``paragraph.text[start:end]``.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,6 +28,37 @@ class ParagraphRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ArticleOutline:
+    """What an index holds of one article: for the documents panel."""
+
+    doc: str
+    article: int
+    title: str | None
+    author: str | None
+    sections: tuple[str, ...]  # the heading paths under it, in reading order
+    paragraphs: int
+
+
+def outline(records: Iterable[ParagraphRecord]) -> list[ArticleOutline]:
+    """Paragraph records (text not needed) summed up by article, by document then article."""
+    grouped: dict[tuple[str, int], list[ParagraphRecord]] = {}
+    for r in records:
+        grouped.setdefault((r.doc, r.article), []).append(r)
+    out = []
+    for (doc, article), rows in sorted(grouped.items()):
+        rows.sort(key=lambda r: r.paragraph)
+        sections = tuple(dict.fromkeys(r.section for r in rows if r.section))
+        out.append(ArticleOutline(doc, article, rows[0].title, rows[0].author, sections, len(rows)))
+    return out
+
+
+def fingerprint(files: dict[str, str]) -> str:
+    """One sha256 for a corpus given each file's sha256 by name (feedback names the corpus
+    it was given on with it)."""
+    return hashlib.sha256(json.dumps(sorted(files.items()), ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

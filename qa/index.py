@@ -34,7 +34,7 @@ import bm25s
 import faiss
 import numpy as np
 
-from qa.corpus import ParagraphRecord, SpanRecord
+from qa.corpus import ArticleOutline, ParagraphRecord, SpanRecord, fingerprint, outline
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.settings import FORMAT_VERSION
 from qa.store import Hit, PassageHit, SentenceRow, fuse
@@ -301,6 +301,16 @@ class Index:
         root = Path(self.manifest["corpus"]["root"])
         path = (root if root.is_dir() else root.parent) / "userdict.txt"
         return path if path.is_file() else None
+
+    def document(self, doc: str) -> list[ParagraphRecord]:
+        rows = [p for p in self.paragraph_table if p.doc == doc]
+        return sorted(rows, key=lambda p: (p.article, p.paragraph))
+
+    def outline(self) -> list[ArticleOutline]:
+        return outline(self.paragraph_table)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.manifest["corpus"]["files"])
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from qa.corpus import ParagraphRecord, SpanRecord
+from qa.corpus import ArticleOutline, ParagraphRecord, SpanRecord, fingerprint, outline
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.index import is_han_word, pinyin_key
 from qa.normalize import NORMALISER, normalize
@@ -640,6 +640,25 @@ class MilvusStore:
         with self._lock:
             self._n_sentences.clear()
         return len(texts)
+
+    @_reading
+    def document(self, doc: str) -> list[ParagraphRecord]:
+        quoted = json.dumps(doc, ensure_ascii=False)
+        rows = self.client.query(f"{self.name}_paragraphs", filter=f"doc == {quoted}", output_fields=["id"])
+        found = self.paragraphs([int(r["id"]) for r in rows])  # (checked as every read is)
+        return sorted(found.values(), key=lambda p: (p.article, p.paragraph))
+
+    @_reading
+    def outline(self) -> list[ArticleOutline]:
+        fields = ["doc", "article", "title", "author", "section", "paragraph"]
+        return outline(
+            ParagraphRecord(r["doc"], int(r["article"]), r["title"], r["author"], int(r["paragraph"]), "", r.get("section"))
+            for r in self._scan("paragraphs", fields)
+        )
+
+    @_reading
+    def fingerprint(self) -> str:
+        return fingerprint({doc: sha for doc, (sha, _, _) in self.documents().items()})
 
     def documents(self) -> dict[str, tuple[str, str, int]]:
         """Every indexed file: name -> (sha256, shard, state)."""

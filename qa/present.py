@@ -7,8 +7,21 @@ markup shows it as text.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from qa.answer import Answer, Citation, Source
+
+# Where a citation or source links to (the source viewer), or None for no link.
+Linker = Callable[[Citation | Source], str | None]
+
+
+def _no_link(_: Citation | Source) -> str | None:
+    return None
+
+
+def _linked(label: str, url: str | None) -> str:
+    text = html.escape(label)
+    return f"<a href='{html.escape(url)}' target='_blank' class='qa-link'>{text}</a>" if url else text
 
 
 def display_title(title: str | None, author: str | None, doc: str) -> str:
@@ -80,14 +93,25 @@ def confidence_badge(confidence: float) -> str:
     return f'<span class="qa-confidence" title="{confidence:.2f}">把握 {word} {"▮" * filled}{"▯" * (5 - filled)}</span>'
 
 
-def answer_html(answer: Answer, show_scores: bool = False) -> str:
+def answer_plain(answer: Answer) -> str:
+    """An answer as plain text to copy: the quote, then where it is from
+    (``《title》 author · section · 第N段（file，字符 a–b）``)."""
+    if answer.abstained:
+        return answer.answer
+    c = answer.citations[0]
+    label = citation_label(c, 1).removeprefix("〔1〕")
+    return f"「{c.quote}」\n{label}（{c.doc}，字符 {c.start}–{c.end}）"
+
+
+def answer_html(answer: Answer, show_scores: bool = False, link: Linker = _no_link) -> str:
     """The chat rendering of an answer: quoted sentence with the short answer marked, then the
-    numbered citation and how sure it is (a word and a bar; the number with ``show_scores``);
-    an abstention looks different and names what may be related."""
+    numbered citation (a link to the source viewer, given ``link``) and how sure it is (a word
+    and a bar; the number with ``show_scores``); an abstention looks different and names what
+    may be related."""
     score = f' <span class="qa-score">置信度 {answer.confidence:.2f}</span>' if show_scores else ""
     if answer.abstained:
         related = "".join(
-            f"<li>{html.escape(citation_label(p, n))}</li>"
+            f"<li>{_linked(citation_label(p, n), link(p))}</li>"
             for n, p in enumerate(answer.passages[:3], start=1)
         )
         more = f"<div>可能相关的段落：</div><ul>{related}</ul>" if related else ""
@@ -106,13 +130,13 @@ def answer_html(answer: Answer, show_scores: bool = False) -> str:
     )
     return (
         f"{read_as}{short}<blockquote class='qa-quote'>「{quote_html(c)}」</blockquote>"
-        f"<div class='qa-cite'>{html.escape(citation_label(c, 1))}"
+        f"<div class='qa-cite'>{_linked(citation_label(c, 1), link(c))}"
         f"<small>（{html.escape(c.doc)}，第{c.article}篇，字符 {c.start}–{c.end}）</small>{score}</div>"
         f"<div class='qa-sure'>{confidence_badge(answer.confidence)}</div>"
     )
 
 
-def sources_html(answer: Answer, show_scores: bool = False) -> str:
+def sources_html(answer: Answer, show_scores: bool = False, link: Linker = _no_link) -> str:
     """The sources panel: top paragraphs, the cited one with its quote and short answer marked."""
     cited = answer.citations[0] if answer.citations else None
     blocks = []
@@ -122,7 +146,7 @@ def sources_html(answer: Answer, show_scores: bool = False) -> str:
             spans = [(cited.start, cited.end, "mark")]
         score = f" · 相关度 {p.score:.3f}" if show_scores else ""
         blocks.append(
-            f"<div class='qa-source'><div class='qa-source-head'>{html.escape(citation_label(p, n))}{score}</div>"
+            f"<div class='qa-source'><div class='qa-source-head'>{_linked(citation_label(p, n), link(p))}{score}</div>"
             f"<p>{highlight(p.text, spans)}</p></div>"
         )
     return "".join(blocks) or "<p>（没有检索到段落）</p>"

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from qa.corpus import ParagraphRecord, SpanRecord
+from qa.corpus import ArticleOutline, ParagraphRecord, SpanRecord
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,18 @@ class Store(Protocol):
         ...
 
     def userdict(self) -> Path | None: ...
+
+    def document(self, doc: str) -> list[ParagraphRecord]:
+        """Every paragraph of document ``doc`` in reading order (none: not indexed)."""
+        ...
+
+    def outline(self) -> list[ArticleOutline]:
+        """Every indexed article with its sections and paragraph count."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A sha256 naming the indexed files and their contents."""
+        ...
 
     # -- writing -----------------------------------------------------------------------------
     def add(

@@ -32,3 +32,18 @@ def page(width: int = 1300, height: int = 900) -> Iterator[Any]:
             yield browser.new_page(viewport={"width": width, "height": height})
         finally:
             browser.close()
+
+
+@contextmanager
+def browser() -> Iterator[Any]:
+    """A browser in which each ``new_context()`` is a visitor of its own (own storage, own
+    cookies)."""
+    if not shutil.which("chromium"):
+        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

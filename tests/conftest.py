@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from tests.fakes import FakeEncoder
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_aa1ebb4fc6edc8ba.txt"
 DATA = Path(__file__).resolve().parent / "data"
-ARTIFACTS = ROOT / "test-artifacts"
+# Screenshots the browser tests take; QA_ARTIFACTS=docs refreshes the README's.
+ARTIFACTS = Path(os.environ.get("QA_ARTIFACTS") or ROOT / "test-artifacts")
 
 TINY = {
     "重庆.txt": "重庆概况\n\n重庆市位于中国西南部，是长江上游地区的经济中心。\n\n重庆的火锅闻名全国，每年吸引大量游客。\n\n重庆有3400万人口。\n",

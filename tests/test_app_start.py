@@ -17,7 +17,7 @@ class _Page:
 
 @pytest.fixture
 def started(monkeypatch, tmp_path):
-    monkeypatch.setattr(app, "build_app", lambda assistant, examples: _Page())
+    monkeypatch.setattr(app, "build_app", lambda assistant, examples, *_: _Page())
     corpus, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
 
     def start() -> int:

@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from app import _examples
-from qa.webapp import CSS, LAUNCH_OPTIONS, build_app
+from qa.webapp import build_app
 from tests.browser import page
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS
@@ -22,9 +22,7 @@ def served(request):
     examples = _examples(ROOT / "seeds") if request.param == "seed_assistant" else ["浦东新区设立于哪一年？"]
     demo = build_app(assistant, examples)
     port = _free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, **LAUNCH_OPTIONS
-    )
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
