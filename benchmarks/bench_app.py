@@ -8,6 +8,11 @@ concurrent p50 to the single-user p50. Then a flood: ``--flood`` clients ask one
 at the same moment, more than the app's queue (64) holds; each is answered or rejected with
 the queue's own message ("queue is full"), any other failure counts as an error, and a single
 user must be answered again afterwards (recovered).
+
+Last, uploads (``--upload-users 4``, 0: skip): that many users ask for a while, then ask again
+while one visitor uploads a 5 MB PDF (about 20 pages of text and a photo) through the page in
+Chromium; prints both p95s, their ratio (goal <= 2) and how long the upload took to index.
+Needs chromium and the dev extra (playwright, reportlab).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from common import ROOT, percentile
 
@@ -35,6 +42,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--flood", type=int, default=150, help="clients at once in the flood (0: none)")
+    parser.add_argument("--upload-users", type=int, default=4, help="users asking during the upload (0: skip)")
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -55,6 +63,7 @@ def main() -> int:
                 str(ROOT / "seeds"),
                 "--port",
                 str(port),
+                "--uploads",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -95,6 +104,7 @@ def main() -> int:
             wall = time.perf_counter() - started
             flood = _flood(url, questions, args.flood) if args.flood else None
             recovered, recovery_errors = user(1) if args.flood else ([], 0)
+            uploaded = _uploads(url, questions, args.upload_users, Path(tmp)) if args.upload_users else None
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -114,7 +124,112 @@ def main() -> int:
             f"other errors {other}; recovered after: {'yes' if ok else 'no'}"
         )
         errors += other + (not ok)
+    if uploaded is not None:
+        quiet, busy, seconds, upload_errors, size = uploaded
+        q95, b95 = percentile(quiet, 95), percentile(busy, 95)
+        print(
+            f"{args.upload_users} users asking while one uploads a {size / 2**20:.1f} MB PDF: p95 {q95:.0f} ms before, "
+            f"{b95:.0f} ms during, ratio {b95 / q95:.2f} (goal <= 2); indexed in {seconds:.1f} s; "
+            f"errors {upload_errors}"
+        )
+        errors += upload_errors
     return 1 if errors else 0
+
+
+def _uploads(
+    url: str, questions: list[str], users: int, tmp: Path
+) -> tuple[list[float], list[float], float, int, int]:
+    """Latencies of ``users`` askers for 30 s without uploads, then while a browser uploads a
+    5 MB PDF (until it is indexed): (quiet, busy, seconds to index, errors, the PDF's bytes)."""
+    import threading
+
+    from gradio_client import Client
+
+    pdf = _five_mb_pdf(tmp / "upload.pdf")
+    stop = threading.Event()
+
+    def asker(n: int, out: list[float], errors: list[int]) -> None:
+        client = Client(url, verbose=False)
+        k = 0
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                result = client.predict(questions[(n * 7 + k) % len(questions)], 5, api_name="/ask")
+                errors[0] += not isinstance(result, dict)
+            except Exception:
+                errors[0] += 1
+            out.append(1000 * (time.perf_counter() - t))
+            k += 1
+
+    def phase(during: Callable[[], None]) -> tuple[list[float], int]:
+        out: list[float] = []
+        errors = [0]
+        stop.clear()
+        threads = [threading.Thread(target=asker, args=(n, out, errors)) for n in range(users)]
+        for t in threads:
+            t.start()
+        during()
+        stop.set()
+        for t in threads:
+            t.join()
+        return out, errors[0]
+
+    quiet, quiet_errors = phase(lambda: time.sleep(30))
+    took = [0.0, 0]
+
+    def upload() -> None:
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser import ARGS, CHROMIUM
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_role("tab", name="文档").click()
+            t = time.perf_counter()
+            page.set_input_files("#upload input[type=file]", str(pdf))
+            page.wait_for_selector("#upload-status >> text=已加入", timeout=900_000)
+            took[0] = time.perf_counter() - t
+            browser.close()
+
+    busy, busy_errors = phase(upload)
+    return quiet, busy, took[0], quiet_errors + busy_errors, pdf.stat().st_size
+
+
+def _five_mb_pdf(path: Path) -> Path:
+    """About 20 pages of Chinese text from the test articles and one 4.5 MB photo-like image."""
+    import numpy as np
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    articles = json.loads((ROOT / "tests" / "data" / "articles.json").read_text(encoding="utf-8"))
+    pdf = canvas.Canvas(str(path))
+    for round_ in range(2):
+        for a in articles:
+            y = 800
+            pdf.setFont("STSong-Light", 16)
+            pdf.drawString(60, y, f"{a['title']}（{round_ + 1}）")
+            pdf.setFont("STSong-Light", 10.5)
+            for para in a["paragraphs"]:
+                y -= 24
+                for start in range(0, len(para), 44):
+                    if y < 60:
+                        pdf.showPage()
+                        pdf.setFont("STSong-Light", 10.5)
+                        y = 800
+                    pdf.drawString(60, y, para[start : start + 44])
+                    y -= 16
+            pdf.showPage()
+    noise = np.random.default_rng(0).integers(0, 256, (1150, 1150, 3), dtype=np.uint8)
+    pdf.drawImage(ImageReader(Image.fromarray(noise)), 40, 200, width=500, height=500)
+    pdf.showPage()
+    pdf.save()
+    return path
 
 
 def _flood(url: str, questions: list[str], clients: int) -> tuple[int, int, int]:

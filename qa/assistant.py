@@ -186,23 +186,32 @@ class Assistant:
             raise QuestionTooLong(len(text), self.settings.max_question_chars)
         return text
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, history: Sequence[str] = (), cited: str | None = None
+    ) -> Answer:
         """Answer ``question``; ``history``: the conversation's earlier questions, oldest first,
-        which a follow-up ("它是哪一年成立的？") is read with (:mod:`qa.followup`)."""
+        which a follow-up ("它是哪一年成立的？") is read with (:mod:`qa.followup`); ``cited``:
+        the document the previous answer cited, which a follow-up's paragraphs are drawn from
+        first (``Settings.followup_prefers_cited``)."""
         asked = self.check_question(question)
         earlier = [q for q in (clean_question(h) for h in history if isinstance(h, str)) if q]
         resolved = resolve(asked, earlier[-MAX_HISTORY:]) if earlier else None
-        answer = self._ask(resolved or asked, top_k)
+        prefer = cited if resolved and self.settings.followup_prefers_cited else None
+        answer = self._ask(resolved or asked, top_k, prefer)
         return replace(answer, question=asked, resolved=resolved) if resolved else answer
 
-    def _ask(self, asked: str, top_k: int | None) -> Answer:
+    def _ask(self, asked: str, top_k: int | None, prefer: str | None = None) -> Answer:
         top_k = top_k or self.settings.top_k
         t0 = time.perf_counter()
         q = analyse(asked)
         qvec = self.encoder.encode_queries([q.text])[0]
         t1 = time.perf_counter()
         q, tokens = self.search_words(q, qvec)
-        hits = self.retrieve(q, qvec, tokens)[: max(top_k, PARAGRAPHS_CONSIDERED)]
+        hits = self.retrieve(q, qvec, tokens)
+        if prefer is not None:  # a follow-up: the cited document's retrieved paragraphs first
+            docs = {k: p.doc for k, p in self.store.paragraphs([h.para for h in hits]).items()}
+            hits = [h for h in hits if docs.get(h.para) == prefer] + [h for h in hits if docs.get(h.para) != prefer]
+        hits = hits[: max(top_k, PARAGRAPHS_CONSIDERED)]
         paras = self.store.paragraphs([h.para for h in hits])
         t2 = time.perf_counter()
         sources = tuple(self._source(h, paras[h.para]) for h in hits[:top_k])

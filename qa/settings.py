@@ -95,6 +95,9 @@ class Settings:
     # its clause or sentence where the question asks for one; False: the span as read.
     reader_extent: bool = True
     reader_windows: int = 4
+    # A follow-up (a question read with the turn before it) draws its paragraphs from the
+    # document the previous answer cited first, where retrieval found any there.
+    followup_prefers_cited: bool = True
     # (``span`` mode: python scripts/calibrate_reader.py ../shared/data --mode span, the same data)
     reader_confidence: dict[str, float] = field(
         default_factory=lambda: {"bias": -0.2375, "margin": 0.4414, "score": -0.1299}

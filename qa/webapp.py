@@ -152,11 +152,12 @@ def build_app(
             return chat, gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
         earlier = [t for m in chat if m.get("role") == "user" and (t := _text(m.get("content")))]
         chat.append({"role": "user", "content": question})
+        cited = Turn.last_cited(turns)
         try:
             if spaces is not None:
-                answer, mine = spaces.ask(token, question, int(top_k), earlier, only_mine)
+                answer, mine = spaces.ask(token, question, int(top_k), earlier, only_mine, cited)
             else:
-                answer, mine = assistant.ask(question, int(top_k), history=earlier), set()
+                answer, mine = assistant.ask(question, int(top_k), history=earlier, cited=cited), set()
         except QAError as exc:
             chat.append({"role": "assistant", "content": f"⚠️ {_friendly(exc, limit)}"})
             return chat, "", "", turns, gr.skip(), gr.skip()

@@ -59,6 +59,15 @@ class Turn:
                 return cls(**{**t, "sources": tuple(t.get("sources") or ())})
         return None
 
+    @staticmethod
+    def last_cited(turns: list[dict[str, Any]]) -> str | None:
+        """The document the conversation's last answer cited (a follow-up prefers it)."""
+        if not turns or turns[-1].get("cited") is None:
+            return None
+        sources = turns[-1].get("sources") or ()
+        at = int(turns[-1]["cited"])
+        return str(sources[at]["doc"]) if 0 <= at < len(sources) else None
+
     def verdict(self, verdict: Verdict, source: dict[str, Any] | None, answers: tuple[str, ...]) -> Feedback:
         return Feedback(
             question=self.question,

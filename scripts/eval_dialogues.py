@@ -5,8 +5,10 @@
 ("它共有多少名员工？", "那研发投入呢？"), with the second's gold paragraph and answers. The
 16 of set "development" were looked at while qa/followup.py was written (how it read them
 shaped its rules); the 9 "held-out" ones were written after and changed nothing. Each second
-turn is asked with the first as history (as the app and the API do) and without it; prints
-citation accuracy and containment of both, per set, and how each follow-up was read.
+turn is asked with the first as history and the document the first answer cited (as the app
+does), with the history alone (the API; ``Settings.followup_prefers_cited`` off), and without
+either; prints citation accuracy and containment of each, per set, and how each follow-up was
+read.
 
     python scripts/eval_dialogues.py
 """
@@ -47,8 +49,14 @@ def main() -> int:
         tally: dict[tuple[str, str], list[int]] = {}
         for d in dialogues:
             first, second = d["turns"][0], d["turns"][-1]
-            for name, history in (("with history", d["turns"][:-1]), ("without", [])):
-                answer = assistant.ask(second, history=history)
+            before = assistant.ask(d["turns"][-2])
+            cited = before.citations[0].doc if before.citations else None
+            for name, history, doc in (
+                ("with history", d["turns"][:-1], cited),
+                ("history only", d["turns"][:-1], None),
+                ("without", [], None),
+            ):
+                answer = assistant.ask(second, history=history, cited=doc)
                 c = answer.citations[0] if answer.citations else None
                 right = c is not None and (Path(c.doc).name, c.article, c.paragraph) == (d["doc"], d["article"], d["paragraph"])
                 counts = tally.setdefault((d.get("set", "all"), name), [0, 0, 0])

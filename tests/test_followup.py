@@ -40,3 +40,35 @@ def test_the_assistant_reads_a_follow_up_with_its_history(seed_assistant):
     assert not answer.abstained and "16" in answer.short_answer
     (c,) = answer.citations
     assert (c.article, c.paragraph) == (1, 2)
+
+
+def test_a_follow_up_draws_first_on_the_document_cited_last(tmp_path):
+    from dataclasses import replace
+
+    from qa.assistant import Assistant
+    from qa.build import build_index
+    from qa.settings import Settings
+    from tests.conftest import write_corpus
+    from tests.fakes import FakeEncoder
+
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "年报.txt": "星河电子年报\n\n星河电子成立于2008年。\n\n公司共有员工2316人。\n",
+            "新闻.txt": "本地新闻\n\n据报道，星河电子共有员工约两千人，另有外包人员。\n",
+        },
+    )
+    build_index(corpus, tmp_path / "i", encoder=FakeEncoder())
+    settings = Settings(reader="none", abstain_below=0.0)
+    assistant = Assistant.load(tmp_path / "i", settings, encoder=FakeEncoder())
+    history = ["星河电子成立于哪一年？"]
+    for cited in ("年报.txt", "新闻.txt"):
+        answer = assistant.ask("它共有多少名员工？", history=history, cited=cited)
+        assert answer.resolved == "星河电子共有多少名员工？"
+        assert answer.passages[0].doc == cited
+    # off, or for a question that stands alone, the document cited last changes nothing
+    off = Assistant.load(tmp_path / "i", replace(settings, followup_prefers_cited=False), encoder=FakeEncoder())
+    plain = off.ask("它共有多少名员工？", history=history)
+    assert off.ask("它共有多少名员工？", history=history, cited="年报.txt").passages == plain.passages
+    alone = assistant.ask("星河电子共有多少名员工？")
+    assert assistant.ask("星河电子共有多少名员工？", cited="年报.txt").passages == alone.passages

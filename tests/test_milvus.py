@@ -390,3 +390,14 @@ def test_an_altered_paragraph_is_refused_not_quoted(tiny_corpus, tmp_path):
     store.client.upsert("qa_paragraphs", [row])
     with pytest.raises(IndexCorruptError, match="altered since it was written"):
         assistant.ask("重庆有多少人口？")
+
+
+def test_milvus_gives_the_viewer_and_documents_panel_what_the_local_index_does(tiny_corpus, tmp_path):
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), FakeEncoder)
+    build_index(tiny_corpus, tmp_path / "local", encoder=FakeEncoder())
+    local = Index.load(tmp_path / "local")
+    assert store.outline() == local.outline()
+    for doc in ("重庆.txt", "成都.md", "nothing.txt"):
+        assert store.document(doc) == local.document(doc)
+    assert store.fingerprint() == local.fingerprint()
