@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 Verdict = Literal["right", "corrected", "unanswerable"]
-FILE_NAME = "feedback.jsonl"
+FILE_NAME = "feedback.jsonl"  # about the host's documents
+UPLOADS_FILE_NAME = "feedback-uploads.jsonl"  # about visitors' own uploads (not in the corpus)
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,21 @@ class Feedback:
 
 
 class FeedbackLog:
-    """Appends feedback lines to ``folder/feedback.jsonl`` (one writer at a time)."""
+    """Appends feedback lines to ``folder/feedback.jsonl``, or ``feedback-uploads.jsonl`` for an
+    answer from a visitor's upload (so the first stays a question set over the host's corpus),
+    one writer at a time."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / FILE_NAME
+        self.uploads_path = self.folder / UPLOADS_FILE_NAME
         self._lock = threading.Lock()
 
     def append(self, feedback: Feedback) -> dict[str, Any]:
         row = feedback.to_dict()
         line = json.dumps(row, ensure_ascii=False) + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as f:
+        path = self.uploads_path if feedback.uploaded else self.path
+        with self._lock, path.open("a", encoding="utf-8") as f:
             f.write(line)
         return row

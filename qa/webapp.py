@@ -152,8 +152,8 @@ def build_app(
             return chat, gr.skip(), gr.skip(), turns, gr.skip(), gr.skip()
         earlier = [t for m in chat if m.get("role") == "user" and (t := _text(m.get("content")))]
         chat.append({"role": "user", "content": question})
-        cited = Turn.last_cited(turns)
         try:
+            cited = Turn.last_cited(turns)
             if spaces is not None:
                 answer, mine = spaces.ask(token, question, int(top_k), earlier, only_mine, cited)
             else:
@@ -191,18 +191,42 @@ def build_app(
                 "the question could not be answered (server error)", print_exception=False
             ) from None
 
+    def lookup(source: dict[str, Any] | None, token: str | None) -> tuple[str, str] | None:
+        """A feedback source's paragraph as indexed now, and its index's fingerprint."""
+        if source is None:
+            return "", host_corpus
+        ws = spaces.get(token) if spaces is not None and source.get("mine") else None
+        store = ws.assistant.store if ws is not None and ws.assistant is not None else None
+        if source.get("mine") and store is None:
+            return None
+        store = store or assistant.store
+        try:
+            key = (str(source["doc"]), int(source["article"]), int(source["paragraph"]))
+            paragraph = next(
+                (p for p in store.document(key[0]) if (p.article, p.paragraph) == key[1:]), None
+            )
+        except (KeyError, TypeError, ValueError, QAError):
+            return None
+        return (paragraph.text, store.fingerprint()) if paragraph is not None else None
+
     def documents_panel(token: str | None) -> str:
         ws = spaces.get(token) if spaces is not None else None
         mine = outline_html(ws.outline(), ws.public, "我上传的文件") if ws is not None else ""
         return mine + outline_html(assistant.store.outline(), None, "已索引的文档")
 
-    def upload(files: list[str] | None, token: str | None, progress: Any = PROGRESS) -> tuple[Any, ...]:
+    def upload(
+        files: list[str] | None, token: str | None, request: gr.Request, progress: Any = PROGRESS
+    ) -> tuple[Any, ...]:
         if spaces is None or not files:
             return token, gr.skip(), None, gr.skip(), gr.skip()
-        ws = spaces.open(token)
-        added = spaces.add(ws, [Path(f) for f in files], lambda text: progress(0, desc=text))
-        lines = [f"已加入：{'、'.join(added.taken)}"] if added.taken else []
-        lines += [f"未加入 {name}：{reason}" for name, reason in added.refused]
+        ws = spaces.open(token, getattr(request, "session_hash", None))
+        try:
+            added = spaces.add(ws, [Path(f) for f in files], lambda text: progress(0, desc=text))
+        except Exception:  # never a traceback for a visitor
+            log.exception("upload failed")
+            return ws.token, "⚠️ 上传失败，请稍后再试。", None, gr.skip(), f"{ws.cookie}={ws.token}"
+        lines = [f"已加入：{html.escape('、'.join(added.taken))}"] if added.taken else []
+        lines += [f"未加入 {html.escape(name)}：{html.escape(reason)}" for name, reason in added.refused]
         return ws.token, "\n\n".join(lines), None, documents_panel(ws.token), f"{ws.cookie}={ws.token}"
 
     def restore(saved: dict[str, Any] | None) -> tuple[Any, ...]:
@@ -215,8 +239,9 @@ def build_app(
 
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"## {TITLE}\n用文档自己的话回答，并给出可核对的出处（文章、段落、字符位置）。点引用可打开原文。")
-        token = gr.State(None, time_to_live=uploads.idle_minutes * 60 if uploads else None,
-                         delete_callback=spaces.drop if spaces else lambda _: None)
+        # (no time_to_live: Gradio would count it from the upload, not from the last question;
+        # Workspaces.sweep deletes a workspace idle for the limit)
+        token = gr.State(None, delete_callback=spaces.drop if spaces else lambda _: None)
         turns = gr.State([])
         saved = gr.BrowserState({"chat": [], "turns": []}, storage_key="qa-conversation")
         with gr.Row():
@@ -245,7 +270,7 @@ def build_app(
                     only_mine = gr.Checkbox(value=False, label="只问我上传的文件", visible=uploads is not None)
                 clear = gr.Button("新对话", elem_id="new-conversation")
                 if log_file is not None:
-                    feedback_events(chat, turns, log_file)
+                    feedback_events(chat, turns, token, log_file, lookup)
             with gr.Column(scale=2):
                 with gr.Tab("来源段落"):
                     sources = gr.HTML(elem_id="sources")
@@ -284,7 +309,8 @@ def _turn(
     index: int, answer: Answer, mine: set[str], host_corpus: str, spaces: Workspaces | None, token: str | None
 ) -> Turn:
     ws = spaces.get(token) if spaces is not None else None
-    corpus = ws.assistant.store.fingerprint() if ws is not None and ws.assistant is not None and mine else host_corpus
+    from_upload = bool(answer.citations) and answer.citations[0].doc in mine
+    corpus = ws.assistant.store.fingerprint() if ws is not None and ws.assistant is not None and from_upload else host_corpus
     return Turn.of(index, answer, mine, corpus, answer_plain(answer), [citation_label(p, n) for n, p in enumerate(answer.passages, 1)])
 
 

@@ -3,12 +3,15 @@ paragraphs, selects the right words in it (or says the documents do not answer),
 verdict becomes a line of a question set (:mod:`qa.feedback`).
 
 Each answer is remembered as a :class:`Turn` (in the browser's storage with the chat), so a
-verdict can be given on any answer of the conversation, also after a reload.
+verdict can be given on any answer of the conversation, also after a reload. What the browser
+hands back is not trusted: the paragraph shown for selecting, the words recorded and the
+corpus fingerprint are read from the index again (``lookup``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import gradio as gr
@@ -62,11 +65,11 @@ class Turn:
     @staticmethod
     def last_cited(turns: list[dict[str, Any]]) -> str | None:
         """The document the conversation's last answer cited (a follow-up prefers it)."""
-        if not turns or turns[-1].get("cited") is None:
+        try:
+            at = turns[-1]["cited"] if turns else None
+            return None if at is None else str(turns[-1]["sources"][int(at)]["doc"])
+        except (KeyError, IndexError, TypeError, ValueError):  # a turn restored from the browser
             return None
-        sources = turns[-1].get("sources") or ()
-        at = int(turns[-1]["cited"])
-        return str(sources[at]["doc"]) if 0 <= at < len(sources) else None
 
     def verdict(self, verdict: Verdict, source: dict[str, Any] | None, answers: tuple[str, ...]) -> Feedback:
         return Feedback(
@@ -82,7 +85,13 @@ class Turn:
         )
 
 
-def feedback_events(chat: gr.Chatbot, turns: gr.State, log: FeedbackLog) -> None:
+# (a turn's source, the session's workspace token) -> (the paragraph's text as indexed, the
+# fingerprint of the index holding it), or None where it is no longer indexed; for no source:
+# ("", the host's fingerprint).
+Lookup = Callable[[dict[str, Any] | None, str | None], tuple[str, str] | None]
+
+
+def feedback_events(chat: gr.Chatbot, turns: gr.State, token: gr.State, log: FeedbackLog, lookup: Lookup) -> None:
     """Build the correction panel (inside the current Blocks) and wire 👍/👎 to ``log``."""
     pending = gr.State(None)  # the turn being corrected
     picked = gr.State(None)  # [start, end] selected in the paragraph shown
@@ -100,28 +109,34 @@ def feedback_events(chat: gr.Chatbot, turns: gr.State, log: FeedbackLog) -> None
     def source_of(turn: Turn | None, label: str | None) -> dict[str, Any] | None:
         return next((s for s in turn.sources if s["label"] == label), None) if turn else None
 
-    def on_like(turns_: list[dict[str, Any]], event: gr.LikeData) -> tuple[Any, ...]:
+    def on_like(turns_: list[dict[str, Any]], token_: str | None, event: gr.LikeData) -> tuple[Any, ...]:
         turn = Turn.find(turns_, event.index)
+        hide = (gr.update(visible=False), None, gr.skip(), gr.skip(), None)
         if turn is None:
-            return "这条消息不是回答。", gr.update(visible=False), None, gr.skip(), gr.skip(), None
+            return ("这条消息不是回答。", *hide)
         if event.liked is True:
             if not turn.shown:
-                return "（没有回答可评价：这是一次拒答。若文档里有答案，请点 👎 选出它。）", gr.update(visible=False), None, gr.skip(), gr.skip(), None
+                return ("（没有回答可评价：这是一次拒答。若文档里有答案，请点 👎 选出它。）", *hide)
             cited = turn.sources[turn.cited] if turn.cited is not None else None
-            log.append(turn.verdict("right", cited, (turn.shown,)))
-            return "已记录：回答正确。谢谢！", gr.update(visible=False), None, gr.skip(), gr.skip(), None
+            found = lookup(cited, token_)
+            if cited is None or found is None or turn.shown not in found[0]:
+                return ("这条回答的段落已不在索引中，无法记录。", *hide)
+            log.append(replace(turn.verdict("right", cited, (turn.shown,)), corpus=found[1]))
+            return ("已记录：回答正确。谢谢！", *hide)
         labels = [s["label"] for s in turn.sources]
         if turn.cited is not None:
             labels.insert(0, labels.pop(turn.cited))
-        first = source_of(turn, labels[0]) if labels else None
+        found = lookup(source_of(turn, labels[0]), token_) if labels else None
         return (
             "", gr.update(visible=True), turn.index,
-            gr.update(choices=labels, value=labels[0] if labels else None), first["text"] if first else "", None,
+            gr.update(choices=labels, value=labels[0] if labels else None), found[0] if found else "", None,
         )
 
-    def on_choose(turn_index: int | None, turns_: list[dict[str, Any]], label: str | None) -> tuple[Any, ...]:
-        source = source_of(Turn.find(turns_, turn_index), label)
-        return (source["text"] if source else ""), None, ""
+    def on_choose(
+        turn_index: int | None, turns_: list[dict[str, Any]], label: str | None, token_: str | None
+    ) -> tuple[Any, ...]:
+        found = lookup(source_of(Turn.find(turns_, turn_index), label), token_)
+        return (found[0] if found else "（这个段落已不在索引中）"), None, ""
 
     def on_select(event: gr.SelectData) -> tuple[Any, ...]:
         if not isinstance(event.index, (list, tuple)) or len(event.index) != 2 or event.index[1] <= event.index[0]:
@@ -129,7 +144,12 @@ def feedback_events(chat: gr.Chatbot, turns: gr.State, log: FeedbackLog) -> None
         return [int(event.index[0]), int(event.index[1])], f"已选：「{event.value}」"
 
     def on_submit(
-        turn_index: int | None, turns_: list[dict[str, Any]], label: str | None, span: list[int] | None, shown: str
+        turn_index: int | None,
+        turns_: list[dict[str, Any]],
+        label: str | None,
+        span: list[int] | None,
+        shown: str,
+        token_: str | None,
     ) -> tuple[Any, ...]:
         turn = Turn.find(turns_, turn_index)
         source = source_of(turn, label)
@@ -137,24 +157,30 @@ def feedback_events(chat: gr.Chatbot, turns: gr.State, log: FeedbackLog) -> None
             return "请先点 👎 选一条回答。", gr.skip(), gr.skip()
         if not span:
             return "请先在段落原文中选中正确答案的文字。", gr.skip(), gr.skip()
-        words = source["text"][span[0] : span[1]].strip()
+        found = lookup(source, token_)
+        if found is None:
+            return "这个段落已不在索引中，无法记录。", gr.skip(), gr.skip()
+        words = found[0][span[0] : span[1]].strip()
         if (shown or "")[span[0] : span[1]].strip() != words:
             return "段落原文被改动过：请重新选择段落，再选中文字。", gr.skip(), gr.skip()
         if not words:
             return "选中的文字为空，请重新选择。", gr.skip(), gr.skip()
-        log.append(turn.verdict("corrected", source, (words,)))
+        log.append(replace(turn.verdict("corrected", source, (words,)), corpus=found[1]))
         return f"已记录正确答案：「{words}」。谢谢！", gr.update(visible=False), None
 
-    def on_none(turn_index: int | None, turns_: list[dict[str, Any]]) -> tuple[Any, ...]:
+    def on_none(turn_index: int | None, turns_: list[dict[str, Any]], token_: str | None) -> tuple[Any, ...]:
         turn = Turn.find(turns_, turn_index)
         if turn is None:
             return "请先点 👎 选一条回答。", gr.skip(), gr.skip()
-        log.append(turn.verdict("unanswerable", None, ()))
+        found = lookup(None, token_)
+        log.append(replace(turn.verdict("unanswerable", None, ()), corpus=found[1] if found else turn.corpus))
         return "已记录：文档里没有这个问题的答案。谢谢！", gr.update(visible=False), None
 
-    chat.like(on_like, [turns], [status, panel, pending, which, text, picked], api_visibility="private")
-    which.change(on_choose, [pending, turns, which], [text, picked, chosen], api_visibility="private")
+    chat.like(on_like, [turns, token], [status, panel, pending, which, text, picked], api_visibility="private")
+    which.change(on_choose, [pending, turns, which, token], [text, picked, chosen], api_visibility="private")
     text.select(on_select, None, [picked, chosen], api_visibility="private")
-    submit.click(on_submit, [pending, turns, which, picked, text], [status, panel, pending], api_visibility="private")
-    none.click(on_none, [pending, turns], [status, panel, pending], api_visibility="private")
+    submit.click(
+        on_submit, [pending, turns, which, picked, text, token], [status, panel, pending], api_visibility="private"
+    )
+    none.click(on_none, [pending, turns, token], [status, panel, pending], api_visibility="private")
     cancel.click(lambda: (gr.update(visible=False), None), None, [panel, pending], api_visibility="private")

@@ -16,6 +16,7 @@ cannot be named on a command line (a test's fake) builds in-process instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -109,6 +110,7 @@ class Workspaces:
         self.limits = limits
         self.root = Path(tempfile.mkdtemp(prefix="qa-uploads-", dir=root))
         self._spaces: dict[str, Workspace] = {}
+        self._sessions: dict[str, str] = {}  # browser session -> its workspace's token
         self._lock = threading.Lock()
         self._host_docs = {a.doc for a in host.store.outline()}
 
@@ -119,23 +121,30 @@ class Workspaces:
             ws.used = time.monotonic()
         return ws
 
-    def open(self, token: str | None) -> Workspace:
-        """The session's workspace, made on its first upload."""
+    def open(self, token: str | None, session: str | None = None) -> Workspace:
+        """The session's workspace, made on its first upload (two uploads of one browser
+        session at once share one: ``session`` names it until its token is known)."""
         self.sweep()
-        ws = self.get(token)
-        if ws is None:
-            token = secrets.token_urlsafe(18)
-            ws = Workspace(token, secrets.token_hex(8), self.root / secrets.token_hex(8))
-            ws.files.mkdir(parents=True)
-            with self._lock:
+        with self._lock:
+            if not token and session:
+                token = self._sessions.get(session)
+            ws = self._spaces.get(token) if token else None
+            if ws is None:
+                token = secrets.token_urlsafe(18)
+                ws = Workspace(token, secrets.token_hex(8), self.root / secrets.token_hex(8))
+                ws.files.mkdir(parents=True)
                 self._spaces[token] = ws
+                if session:
+                    self._sessions[session] = token
+        ws.used = time.monotonic()
         return ws
 
     def viewable(self, public: str, cookies: dict[str, str]) -> Workspace | None:
         """The workspace a viewer link names, if this browser holds its secret."""
         with self._lock:
             ws = next((w for w in self._spaces.values() if w.public == public), None)
-        if ws is None or not secrets.compare_digest(cookies.get(ws.cookie, ""), ws.token):
+        held = cookies.get(ws.cookie, "") if ws is not None else ""
+        if ws is None or not secrets.compare_digest(held.encode("utf-8", "replace"), ws.token.encode()):
             return None
         ws.used = time.monotonic()
         return ws
@@ -144,20 +153,24 @@ class Workspaces:
         """Delete a workspace and its files (the session ended)."""
         with self._lock:
             ws = self._spaces.pop(token, None) if token else None
+            for session in [k for k, v in self._sessions.items() if v == token]:
+                del self._sessions[session]
         if ws is not None:
-            shutil.rmtree(ws.folder, ignore_errors=True)
+            with ws.lock:  # not while an upload is being indexed into it
+                shutil.rmtree(ws.folder, ignore_errors=True)
 
     def sweep(self) -> None:
         """Delete every workspace idle longer than the limit."""
         cutoff = time.monotonic() - self.limits.idle_minutes * 60
         with self._lock:
-            stale = [t for t, ws in self._spaces.items() if ws.used < cutoff]
+            stale = [t for t, ws in self._spaces.items() if ws.used < cutoff and not ws.lock.locked()]
         for token in stale:
             self.drop(token)
 
     def close(self) -> None:
         with self._lock:
             self._spaces.clear()
+            self._sessions.clear()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def add(
@@ -171,17 +184,19 @@ class Workspaces:
             have = len(ws.names())
             for path in uploads:
                 name = safe_name(path.name)
-                reason = self._refusal(path, name, have)
-                if reason:
-                    refused.append((name, reason))
-                else:
-                    if name in self._host_docs or (ws.files / name).exists():
-                        stem, dot, ext = name.rpartition(".")
-                        name = f"{stem}（上传{have + 1}）{dot}{ext}" if dot else f"{name}（上传{have + 1}）"
-                    shutil.copyfile(path, ws.files / name)
-                    taken.append(name)
-                    have += 1
-                path.unlink(missing_ok=True)  # never kept where Gradio could serve it back
+                try:
+                    reason = self._refusal(path, name, have)
+                    if reason:
+                        refused.append((name, reason))
+                    else:
+                        name = self._free_name(ws, name)
+                        shutil.copyfile(path, ws.files / name)
+                        taken.append(name)
+                        have += 1
+                except OSError as exc:
+                    refused.append((name, f"无法读取（{exc.strerror or type(exc).__name__}）"))
+                finally:
+                    path.unlink(missing_ok=True)  # never kept where Gradio could serve it back
             if not taken:
                 return Added((), tuple(refused))
             progress(f"正在索引 {len(taken)} 个文件 …")
@@ -190,14 +205,27 @@ class Workspaces:
             except QAError as exc:  # none of the files has text: they go
                 for name in taken:
                     (ws.files / name).unlink(missing_ok=True)
-                reason = str(exc).split("\n  skipped ", 1)[0] if len(taken) > 1 else _reason(str(exc))
-                return Added((), tuple(refused) + tuple((n, reason) for n in taken))
+                reasons = _reasons(str(exc))
+                return Added((), tuple(refused) + tuple((n, reasons.get(n, "没有可索引的文字")) for n in taken))
             refused += [(Path(s.path).name, s.reason) for s in skipped if Path(s.path).name in taken]
-            store = Index.load(ws.folder / "index", self.host.encoder.name)
+            try:
+                store = Index.load(ws.folder / "index", self.host.encoder.name)
+            except QAError as exc:
+                log.error("workspace index unreadable: %s", exc)
+                return Added((), tuple(refused) + tuple((n, "索引失败（服务器错误）") for n in taken))
             ws.assistant = Assistant(store, self.host.encoder, self.host.settings, self.host.reader)
             ws.used = time.monotonic()
             bad = {n for n, _ in refused}
             return Added(tuple(n for n in taken if n not in bad), tuple(refused), summary)
+
+    def _free_name(self, ws: Workspace, name: str) -> str:
+        """``name``, or ``stem（上传N）.ext`` where the host or an earlier upload has it."""
+        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+        n = 1
+        while name in self._host_docs or (ws.files / name).exists():
+            name = f"{stem}（上传{n}）{dot}{ext}"
+            n += 1
+        return name
 
     def _build(self, ws: Workspace) -> tuple[list[Skipped], str]:
         spec = encoder_spec(self.host.encoder)
@@ -206,13 +234,18 @@ class Workspaces:
             return report.skipped, report.summary()
         env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
         command = [sys.executable, "-m", "qa.workspace", str(ws.files), str(ws.folder / "index"), spec]
+        child = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        with contextlib.suppress(OSError, AttributeError):  # (no preexec_fn: the server has threads)
+            os.setpriority(os.PRIO_PROCESS, child.pid, BUILD_NICENESS)
         try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, env=env, timeout=BUILD_TIMEOUT_S,
-                preexec_fn=(lambda: os.nice(BUILD_NICENESS)) if hasattr(os, "nice") else None,
-            )
+            stdout, stderr = child.communicate(timeout=BUILD_TIMEOUT_S)
         except subprocess.TimeoutExpired as exc:
+            child.kill()
+            child.communicate()
             raise QAError(f"indexing took longer than {BUILD_TIMEOUT_S // 60} minutes") from exc
+        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
         try:
             said = json.loads(done.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
@@ -244,6 +277,7 @@ class Workspaces:
     ) -> tuple[Answer, set[str]]:
         """Answer from the host's index and the session's workspace together (or the
         workspace alone); returns the answer and which of its documents are the visitor's."""
+        self.sweep()
         ws = self.get(token)
         mine = ws.assistant if ws is not None else None
         if mine is None:
@@ -276,10 +310,14 @@ def _build_main(files: str, index: str, spec: str) -> int:
     return 0
 
 
-def _reason(message: str) -> str:
-    """The reason ``qa index`` gave for the one file it skipped, else its whole message."""
-    _, said, reason = message.partition("\n  skipped ")
-    return reason.split(": ", 1)[-1] if said else message
+def _reasons(message: str) -> dict[str, str]:
+    """The reason ``build_index`` gave for each file it skipped, by file name (no paths: they
+    name the server's folders)."""
+    out = {}
+    for line in message.split("\n  skipped ")[1:]:
+        path, _, reason = line.partition(": ")
+        out[Path(path).name] = reason.strip()
+    return out
 
 
 def merge(mine: Answer, host: Answer, top_k: int) -> Answer:

@@ -41,3 +41,12 @@ def test_verdicts_become_lines_of_a_question_set(tmp_path):
 def test_an_unanswerable_verdict_names_no_paragraph():
     row = Feedback("问", "unanswerable", (), "a.txt", 1, 2, "", "f").to_dict()
     assert row["doc"] is None and row["answers"] == []
+
+
+def test_feedback_on_a_visitors_upload_goes_to_its_own_file(tmp_path):
+    log = FeedbackLog(tmp_path)
+    turn = Turn.of(1, _answer(), {"a.txt"}, "f" * 64, "plain", ["〔1〕b", "〔2〕a"])
+    log.append(turn.verdict("right", turn.sources[1], (turn.shown,)))  # a.txt is the visitor's
+    log.append(turn.verdict("corrected", turn.sources[0], ("别的",)))  # b.txt is the host's
+    assert [q.doc for q in read_jsonl_questions(log.path)] == ["b.txt"]
+    assert [q.doc for q in read_jsonl_questions(log.uploads_path)] == ["a.txt"]

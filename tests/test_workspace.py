@@ -111,3 +111,25 @@ def test_merge_keeps_the_surer_answer_and_interleaves_the_sources():
     assert merge(_a("mine", 0.3), _a("host", 0.9, abstained=True), 5).confidence == 0.3  # an answer beats an abstention
     short = replace(_a("mine", 0.9), passages=())
     assert [p.doc for p in merge(short, _a("host", 0.1), 5).passages] == ["host"] * 3
+
+
+def test_uploads_of_one_session_share_one_workspace_and_never_overwrite(spaces, tmp_path):
+    first = spaces.open(None, "session-1")
+    assert spaces.open(None, "session-1") is first  # a second upload before the first returned
+    assert spaces.open(None, "session-2") is not first
+    names = [spaces.add(first, [_upload(tmp_path, "上海.txt", f"笔记\n\n第{i}份笔记的内容。\n")]).taken for i in range(2)]
+    assert names == [("上海（上传1）.txt",), ("上海（上传2）.txt",)]
+    spaces.drop(first.token)
+    assert spaces.open(None, "session-1") is not first  # the session's name goes with it
+
+
+def test_a_cookie_of_any_text_is_refused_not_an_error(spaces, tmp_path):
+    ws = spaces.open(None)
+    assert spaces.viewable(ws.public, {ws.cookie: "秘密"}) is None
+
+
+def test_reasons_for_files_without_text_name_no_server_folder(spaces, tmp_path):
+    ws = spaces.open(None)
+    added = spaces.add(ws, [_upload(tmp_path, "a.txt", b""), _upload(tmp_path, "b.txt", b"   \n")])
+    assert {n for n, _ in added.refused} == {"a.txt", "b.txt"}
+    assert all(str(spaces.root) not in reason and str(tmp_path) not in reason for _, reason in added.refused)
