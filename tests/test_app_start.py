@@ -55,3 +55,14 @@ def test_the_app_rebuilds_a_damaged_index(started, capsys):
     assert start() == 0
     assert "building the index" in capsys.readouterr().out
     qa.index.Index.load(index)  # sound again
+
+
+def test_the_app_rebuilds_an_index_whose_manifest_lost_a_key(started, capsys):
+    start, index = started
+    assert start() == 0
+    manifest = index / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"sha256"', '"sha2X6"', 1), encoding="utf-8")
+    capsys.readouterr()
+    assert start() == 0
+    assert "building the index" in capsys.readouterr().out
+    qa.index.Index.load(index)

@@ -357,3 +357,25 @@ def test_qa_index_with_another_encoder_refuses_unless_told_to_rebuild(fake_index
     err = capsys.readouterr().err
     assert "built with encoder 'fake:bigram-hash'" in err and "--rebuild" in err
     assert (fake_index / "manifest.json").read_bytes() == before  # untouched
+
+
+def test_a_fact_after_a_nul_byte_is_found_and_cited_from_its_file(tmp_path):
+    corpus = write_corpus(tmp_path / "c")
+    head = ("重庆市位于中国西南部。" * 300).encode()
+    (corpus / "nul.txt").write_bytes(head + b"\x00\n\n" + FACT.encode())
+    index, _ = _index(corpus, tmp_path)
+    answer = Assistant.load(index, Settings(reader="none"), encoder=FakeEncoder()).ask("石柱县的黄连产量占全国的多少？")
+    assert answer.citations and answer.citations[0].doc == "nul.txt"
+    assert FACT in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("xml", [b"<w:document>" + b"\x00" * 1000, b"<not xml"])
+def test_a_malformed_docx_gives_every_command_a_reason_not_a_traceback(tmp_path, capsys, xml):
+    corpus = write_corpus(tmp_path / "c")
+    (corpus / "bad.docx").write_bytes(_docx(xml))
+    assert cli.main(["ingest", str(corpus)]) == 0
+    assert cli.main(["index", str(corpus), "--index", str(tmp_path / "i"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped bad.docx: " in err and "Traceback" not in err
+    reason = err.split("skipped bad.docx: ", 1)[1].splitlines()[0]
+    assert len(reason) > 10  # a reason a person can act on, not an empty one
