@@ -118,7 +118,10 @@ def build_app(
     """The app for ``assistant``; ``uploads``: let visitors add files within these limits;
     ``feedback``: the folder feedback lines are appended to (no 👍/👎 without it)."""
     limit = assistant.settings.max_question_chars
-    spaces = Workspaces(assistant, uploads) if uploads is not None else None
+    # (the host's index is only read while the app serves: its outline is read once)
+    host_articles = assistant.store.outline()
+    host_panel = outline_html(host_articles, None, "已索引的文档")
+    spaces = Workspaces(assistant, uploads, host_articles=host_articles) if uploads is not None else None
     log_file = FeedbackLog(feedback) if feedback is not None else None
     host_corpus = assistant.store.fingerprint()
 
@@ -199,6 +202,7 @@ def build_app(
         store = ws.assistant.store if ws is not None and ws.assistant is not None else None
         if source.get("mine") and store is None:
             return None
+        corpus = ws.corpus if ws is not None else host_corpus
         store = store or assistant.store
         try:
             key = (str(source["doc"]), int(source["article"]), int(source["paragraph"]))
@@ -207,12 +211,12 @@ def build_app(
             )
         except (KeyError, TypeError, ValueError, QAError):
             return None
-        return (paragraph.text, store.fingerprint()) if paragraph is not None else None
+        return (paragraph.text, corpus) if paragraph is not None else None
 
     def documents_panel(token: str | None) -> str:
         ws = spaces.get(token) if spaces is not None else None
         mine = outline_html(ws.outline(), ws.public, "我上传的文件") if ws is not None else ""
-        return mine + outline_html(assistant.store.outline(), None, "已索引的文档")
+        return mine + host_panel
 
     def upload(
         files: list[str] | None, token: str | None, request: gr.Request, progress: Any = PROGRESS
@@ -310,7 +314,7 @@ def _turn(
 ) -> Turn:
     ws = spaces.get(token) if spaces is not None else None
     from_upload = bool(answer.citations) and answer.citations[0].doc in mine
-    corpus = ws.assistant.store.fingerprint() if ws is not None and ws.assistant is not None and from_upload else host_corpus
+    corpus = ws.corpus if ws is not None and from_upload else host_corpus
     return Turn.of(index, answer, mine, corpus, answer_plain(answer), [citation_label(p, n) for n, p in enumerate(answer.passages, 1)])
 
 

@@ -65,6 +65,9 @@ class Workspace:
     public: str  # what links name it by
     folder: Path  # files/ (the uploads) and index/ (their index)
     assistant: Assistant | None = None
+    # what its index holds, read once when it is built (its index changes only then)
+    articles: list[ArticleOutline] = field(default_factory=list)
+    corpus: str = ""  # its index's fingerprint
     used: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,7 +83,11 @@ class Workspace:
         return sorted(p.name for p in self.files.iterdir()) if self.files.is_dir() else []
 
     def outline(self) -> list[ArticleOutline]:
-        return self.assistant.store.outline() if self.assistant is not None else []
+        return self.articles
+
+    @property
+    def docs(self) -> set[str]:
+        return {a.doc for a in self.articles}
 
 
 @dataclass(frozen=True)
@@ -105,14 +112,22 @@ def safe_name(name: str) -> str:
 class Workspaces:
     """Every visitor's workspace, under one temporary root folder."""
 
-    def __init__(self, host: Assistant, limits: UploadLimits = UploadLimits(), root: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: Assistant,
+        limits: UploadLimits = UploadLimits(),
+        root: Path | None = None,
+        host_articles: list[ArticleOutline] | None = None,
+    ) -> None:
+        """``host_articles``: the host index's outline, where the caller has read it already."""
         self.host = host
         self.limits = limits
         self.root = Path(tempfile.mkdtemp(prefix="qa-uploads-", dir=root))
         self._spaces: dict[str, Workspace] = {}
         self._sessions: dict[str, str] = {}  # browser session -> its workspace's token
         self._lock = threading.Lock()
-        self._host_docs = {a.doc for a in host.store.outline()}
+        articles = host.store.outline() if host_articles is None else host_articles
+        self._host_docs = {a.doc for a in articles}
 
     def get(self, token: str | None) -> Workspace | None:
         with self._lock:
@@ -214,6 +229,7 @@ class Workspaces:
                 log.error("workspace index unreadable: %s", exc)
                 return Added((), tuple(refused) + tuple((n, "索引失败（服务器错误）") for n in taken))
             ws.assistant = Assistant(store, self.host.encoder, self.host.settings, self.host.reader)
+            ws.articles, ws.corpus = store.outline(), store.fingerprint()
             ws.used = time.monotonic()
             bad = {n for n, _ in refused}
             return Added(tuple(n for n in taken if n not in bad), tuple(refused), summary)
@@ -285,7 +301,7 @@ class Workspaces:
                 raise QAError("还没有上传文件：先上传文件，或取消“只问我的文件”")
             return self.host.ask(question, top_k, history, cited), set()
         theirs = mine.ask(question, top_k, history, cited)
-        docs = {a.doc for a in ws.outline()} if ws is not None else set()
+        docs = ws.docs if ws is not None else set()
         if only_mine:
             return theirs, docs
         return merge(theirs, self.host.ask(question, top_k, history, cited), top_k or self.host.settings.top_k), docs

@@ -23,15 +23,9 @@ ARGS = [
 
 @contextmanager
 def page(width: int = 1300, height: int = 900) -> Iterator[Any]:
-    if not shutil.which("chromium"):
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser.new_page(viewport={"width": width, "height": height})
-        finally:
-            browser.close()
+    """One page in a browser of its own."""
+    with browser() as chromium:
+        yield chromium.new_page(viewport={"width": width, "height": height})
 
 
 @contextmanager

@@ -30,8 +30,9 @@ def demo(seed_assistant, tmp_path_factory):
         app.close()
 
 
-def _open(context, url):
-    page = context.new_page()
+def _open(chromium, url):
+    """A visitor of their own (own storage, own cookies) on the app's page."""
+    page = chromium.new_context(**VIEWPORT).new_page()
     page.goto(url)
     page.wait_for_selector("#question textarea", timeout=30_000)
     return page
@@ -49,8 +50,8 @@ def _ask(page, question, answers):
 def test_a_visitor_uploads_a_pdf_and_a_docx_asks_and_opens_the_cited_paragraph(demo, artifacts):
     url, _ = demo
     with browser() as chromium:
-        mine = chromium.new_context(**VIEWPORT)
-        page = _open(mine, url)
+        page = _open(chromium, url)
+        mine = page.context
         page.get_by_role("tab", name="文档").click()
         page.set_input_files(
             "#upload input[type=file]",
@@ -83,8 +84,8 @@ def test_a_visitor_uploads_a_pdf_and_a_docx_asks_and_opens_the_cited_paragraph(d
         assert viewer.query_selector_all(".para:not(.cited)")  # the surrounding paragraphs
         viewer.screenshot(path=str(artifacts / "viewer.png"), full_page=True)
 
-        other = chromium.new_context(**VIEWPORT)
-        theirs = _open(other, url)
+        theirs = _open(chromium, url)
+        other = theirs.context
         theirs.get_by_role("tab", name="文档").click()
         assert "heating_notice.pdf" not in theirs.inner_text("#documents")
         _ask(theirs, "供暖期共计多少天？", 1)
@@ -97,8 +98,7 @@ def test_a_visitor_uploads_a_pdf_and_a_docx_asks_and_opens_the_cited_paragraph(d
 def test_a_follow_up_is_read_with_the_previous_turn_and_the_conversation_survives_a_reload(demo):
     url, _ = demo
     with browser() as chromium:
-        context = chromium.new_context(**VIEWPORT)
-        page = _open(context, url)
+        page = _open(chromium, url)
         _ask(page, "石柱组建了多少支驻村工作队？", 1)
         _ask(page, "它建立了多少个行业扶贫指挥部？", 2)
         assert page.query_selector_all("#chat .qa-resolved")[-1].inner_text() == "理解为：石柱建立了多少个行业扶贫指挥部？"
@@ -120,8 +120,7 @@ def test_a_follow_up_is_read_with_the_previous_turn_and_the_conversation_survive
 def test_a_wrong_answer_corrected_in_its_paragraph_becomes_a_feedback_line(demo):
     url, feedback = demo
     with browser() as chromium:
-        context = chromium.new_context(**VIEWPORT)
-        page = _open(context, url)
+        page = _open(chromium, url)
         _ask(page, "石柱摸排发现突出问题多少个？", 1)
         assert "1475个" in page.input_value("#copy textarea")  # plain text to copy, no markup
         assert "<" not in page.input_value("#copy textarea")
