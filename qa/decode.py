@@ -76,6 +76,17 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+def display_name(name: str) -> str:
+    """A file name as it can be printed and written to JSON: bytes that are not UTF-8 (kept by
+    the OS's surrogate escapes) are shown as ``\\xff``, control characters as ``\\x1b``."""
+    return show_controls(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+def show_controls(text: str) -> str:
+    """``text`` safe to print: control characters (ESC, NUL, line breaks...) spelt ``\\x1b``."""
+    return re.sub("[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
     """The byte order of UTF-16 text without a byte-order mark, told by where its zero bytes
     fall (ASCII and Latin text in UTF-16 has one in every other byte)."""

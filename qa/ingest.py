@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from qa.decode import display_name, show_controls
 from qa.errors import UnreadableFileError, describe
 from qa.layout import split_lines
 from qa.loaders import SUFFIXES, Block, Source, load
@@ -31,12 +32,6 @@ RESERVED_NAMES = frozenset({"userdict.txt", "readme.md"})
 class Skipped:
     path: str
     reason: str
-
-
-def display_name(name: str) -> str:
-    """A file name as it can be printed and written to JSON: bytes that are not UTF-8 (kept by
-    the OS's surrogate escapes) are shown as ``\\xff``."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def walk(root: Path, follow_links: bool = False) -> tuple[list[Path], list[Skipped]]:
@@ -123,7 +118,7 @@ def ingest_file(path: Path, name: str | None = None) -> Document:
         raise
     except Exception as exc:
         log.debug("reading %s failed", shown, exc_info=True)
-        raise UnreadableFileError(f"{shown}: cannot be read ({describe(exc)})") from exc
+        raise UnreadableFileError(f"{shown}: cannot be read ({show_controls(describe(exc))})") from exc
     return build_document(source, shown, display_name(str(path)), hashlib.sha256(data).hexdigest())
 
 

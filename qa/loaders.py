@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.decode import decode_bytes, strip_controls
+from qa.decode import decode_bytes, display_name, show_controls, strip_controls
 from qa.errors import UnreadableFileError, describe
 
 SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
@@ -59,13 +59,13 @@ def load(path: Path, data: bytes | None = None) -> Source:
 
 
 def _load(path: Path, data: bytes) -> Source:
-    suffix = path.suffix.lower()
+    suffix, name = path.suffix.lower(), display_name(path.name)
     if suffix == ".pdf":
-        return _pdf(data, path.name)
+        return _pdf(data, name)
     if suffix == ".docx":
-        blocks, title, whole = _docx_blocks(data, path.name)
+        blocks, title, whole = _docx_blocks(data, name)
         return Source(blocks=blocks, encoding="docx", title=title, whole=whole)
-    text, encoding = decode_bytes(data, path.name)
+    text, encoding = decode_bytes(data, name)
     if suffix in (".md", ".markdown"):
         return Source(blocks=markdown_blocks(text), encoding=encoding)
     if suffix in (".html", ".htm"):
@@ -83,7 +83,7 @@ def _pdf(data: bytes, name: str) -> Source:
     try:
         pdf = read_pdf(data)
     except Exception as exc:  # pdfminer raises its own errors, and others, on damaged files
-        raise UnreadableFileError(f"{name}: not a readable PDF ({describe(exc)})") from exc
+        raise UnreadableFileError(f"{name}: not a readable PDF ({show_controls(describe(exc))})") from exc
     blocks = tuple(b for b in pdf.blocks if b.text.strip())
     if not blocks:
         raise UnreadableFileError(f"{name}: the PDF has no text layer (scanned pages need OCR first)")
@@ -107,12 +107,12 @@ def _docx_blocks(data: bytes, name: str) -> tuple[tuple[Block, ...], str, str]:
             for info in archive.infolist():
                 if info.file_size > DOCX_PART_LIMIT:
                     raise UnreadableFileError(
-                        f"{name}: {info.filename} is {info.file_size // 2**20} MB uncompressed "
+                        f"{name}: {show_controls(info.filename)} is {info.file_size // 2**20} MB uncompressed "
                         f"(limit {DOCX_PART_LIMIT // 2**20} MB)"
                     )
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableFileError(f"{name}: not a readable DOCX file ({exc})") from exc
+        raise UnreadableFileError(f"{name}: not a readable DOCX file ({show_controls(str(exc))})") from exc
     blocks: list[Block] = []
     tables = 0
     whole: list[str] = []

@@ -379,3 +379,23 @@ def test_a_malformed_docx_gives_every_command_a_reason_not_a_traceback(tmp_path,
     assert "skipped bad.docx: " in err and "Traceback" not in err
     reason = err.split("skipped bad.docx: ", 1)[1].splitlines()[0]
     assert len(reason) > 10  # a reason a person can act on, not an empty one
+
+
+def test_escape_bytes_in_names_and_documents_never_reach_the_terminal(tmp_path, capfd):
+    corpus = write_corpus(tmp_path / "c")
+    (corpus / "red\x1b[31m.txt").write_text(FACT, encoding="utf-8")
+    (corpus / "page.html").write_text(
+        "<html><head><title>标题\x1b]0;pwned\x07</title></head><body><p>\x1b[2J石柱县的莼菜远销日本。</p></body></html>",
+        encoding="utf-8",
+    )
+    (corpus / "bad\x1b[5m.docx").write_bytes(b"PK\x03\x04 not a zip")
+    capfd.readouterr()
+    assert cli.main(["index", str(corpus), "--index", str(tmp_path / "i")]) == 0
+    assert cli.main(["ingest", str(corpus)]) == 0
+    out, err = capfd.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "bad\\x1b[5m.docx" in out + err  # the skip names the file, escaped
+    rows = _rows(tmp_path / "i")
+    assert any(r["doc"] == "red\\x1b[31m.txt" and r["text"] == FACT for r in rows)
+    assert any("莼菜" in str(r["text"]) for r in rows)
+    assert not any(ch in json.dumps(r, ensure_ascii=False) for r in rows for ch in "\x1b\x07")
