@@ -23,6 +23,7 @@ import numpy as np
 from qa import __version__
 from qa.chunk import CHUNKER
 from qa.corpus import SpanRecord, flatten
+from qa.decode import display_name
 from qa.encoders import Encoder, encoder_name, get_encoder
 from qa.errors import QAError
 from qa.index import (
@@ -35,7 +36,7 @@ from qa.index import (
     write_manifest,
     writing,
 )
-from qa.ingest import Skipped, display_name, ingest_walked, walk
+from qa.ingest import Skipped, ingest_walked, walk
 from qa.normalize import NORMALISER
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings

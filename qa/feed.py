@@ -21,10 +21,11 @@ import numpy as np
 
 from qa.build import BuildReport
 from qa.corpus import flatten
+from qa.decode import display_name
 from qa.encoders import Encoder
 from qa.errors import QAError, UnreadableFileError
 from qa.index import sha256_file
-from qa.ingest import Skipped, display_name, ingest_file, walk
+from qa.ingest import Skipped, ingest_file, walk
 from qa.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
 from qa.records import Document
 from qa.settings import Settings

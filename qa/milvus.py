@@ -108,6 +108,11 @@ def _client(uri: str, token: str | None) -> Any:
     try:
         return MilvusClient(uri=uri, token=token or "")
     except Exception as exc:  # pymilvus raises its own exception types for unreachable servers
+        if lite and Path(uri).is_file():  # Milvus Lite keeps a folder at its .db path
+            raise IndexCorruptError(
+                f"{uri} is not a Milvus Lite store (a file, where Lite keeps a folder): move it away "
+                f"or delete it, then build with `qa index --backend milvus`"
+            ) from exc
         if lite and "Open local milvus failed" in str(exc):
             raise QAError(
                 f"cannot open the Milvus Lite file {uri}: another process has it open (Lite serves one "

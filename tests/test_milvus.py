@@ -4,6 +4,9 @@ resume, shard, refuse another encoder, and answer as the local back-end does."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -401,3 +404,60 @@ def test_milvus_gives_the_viewer_and_documents_panel_what_the_local_index_does(t
     for doc in ("重庆.txt", "成都.md", "nothing.txt"):
         assert store.document(doc) == local.document(doc)
     assert store.fingerprint() == local.fingerprint()
+
+
+def test_a_feed_skips_a_bad_file_with_its_reason_and_keeps_a_non_utf8_name(tmp_path):
+    corpus = write_corpus(tmp_path / "c")
+    fact = "石柱县的黄连产量占全国的百分之六十。"
+    with open(bytes(corpus) + b"/bad\xff.txt", "wb") as f:
+        f.write(fact.encode())
+    (corpus / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
+    store = _store(tmp_path)
+    report = feed(store, corpus, Settings(), FakeEncoder)
+    assert [(s.path, "DOCX" in s.reason) for s in report.skipped] == [("broken.docx", True)]
+    assert set(store.documents()) == {"bad\\xff.txt", "重庆.txt", "成都.md", "上海.txt"}
+    answer = Assistant.load(store=store, encoder=FakeEncoder()).ask("石柱县的黄连产量占全国的多少？")
+    assert answer.citations and answer.citations[0].doc == "bad\\xff.txt"
+
+
+def _data_files(db: Path, collection: str) -> list[Path]:
+    """A collection's rows on disk: its write-ahead log until Lite compacts it, then parquet."""
+    folder = db / "collections" / f"qa_{collection}"
+    files = sorted([*folder.rglob("*.parquet"), *folder.rglob("wal_data_*.arrow")])
+    assert files, f"no data files under qa_{collection}: Milvus Lite's layout changed"
+    return files
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda db: [p.unlink() for p in _data_files(db, "paragraphs")], r"qa_paragraphs holds 0 rows .*--rebuild"),
+        (lambda db: [p.write_bytes(b"\x8f" * 2048) for p in _data_files(db, "sentences")], r"cannot be read"),
+    ],
+    ids=["rows-deleted", "rows-garbage"],
+)
+def test_damaged_data_files_of_a_store_are_refused_with_the_way_out(tiny_corpus, tmp_path, damage, message):
+    """Built, damaged and asked in three processes: Lite keeps a store it served in memory."""
+    db = tmp_path / "milvus.db"
+    build = (
+        "import sys; from pathlib import Path; from qa.feed import feed; from qa.milvus import MilvusStore; "
+        "from qa.settings import Settings; from tests.fakes import FakeEncoder; e = FakeEncoder(); "
+        "feed(MilvusStore.create(sys.argv[1], 'qa', e.name, e.dim, Settings()), Path(sys.argv[2]), Settings(), FakeEncoder)"
+    )
+    subprocess.run([sys.executable, "-c", build, str(db), str(tiny_corpus)], cwd=ROOT, check=True, timeout=120)
+    damage(db)
+    flags = ["--backend", "milvus", "--milvus-uri", str(db), "--collection", "qa"]
+    asked = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "重庆有多少人口？", *flags],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert asked.returncode == 1 and re.search(message, asked.stderr), asked.stderr
+    assert "Traceback" not in asked.stderr + asked.stdout
+
+
+def test_a_file_where_the_lite_store_should_be_is_not_called_busy(tmp_path):
+    db = tmp_path / "milvus.db"
+    db.write_bytes(bytes(range(256)) * 16)
+    with pytest.raises(IndexCorruptError, match="not a Milvus Lite store") as caught:
+        MilvusStore.open(str(db), "qa")
+    assert "another process" not in str(caught.value)
