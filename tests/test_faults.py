@@ -351,9 +351,11 @@ def test_a_huge_paragraph_is_cut_into_pieces_every_store_can_hold(tmp_path):
     assert [p.index for p in paragraphs] == list(range(1, len(paragraphs) + 1))
 
 
-def test_qa_index_with_another_encoder_refuses_unless_told_to_rebuild(fake_index, tiny_corpus, capsys):
+@pytest.mark.parametrize("encoder", [[], ["--encoder", "st:sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"]])
+def test_qa_index_with_another_encoder_refuses_unless_told_to_rebuild(fake_index, tiny_corpus, capsys, encoder):
+    """Refused before any model is loaded (sentence-transformers need not even be installed)."""
     before = (fake_index / "manifest.json").read_bytes()
-    assert cli.main(["index", str(tiny_corpus), "--index", str(fake_index)]) == 1
+    assert cli.main(["index", str(tiny_corpus), "--index", str(fake_index), *encoder]) == 1
     err = capsys.readouterr().err
     assert "built with encoder 'fake:bigram-hash'" in err and "--rebuild" in err
     assert (fake_index / "manifest.json").read_bytes() == before  # untouched
