@@ -208,6 +208,23 @@ def test_the_shipped_reader_finds_the_answer_in_a_sibling_paragraph() -> None:
     assert best.score > best.null
 
 
+
+@pytest.mark.skipif(not (SHIPPED / "weights.npz").exists(), reason="no shipped reader in this checkout")
+def test_the_int8_engine_reads_as_the_float_one_does_and_unknown_engines_are_refused() -> None:
+    question = "大熊猫繁育研究基地是哪一年建立的？"
+    passages = [Passage("重庆的火锅闻名全国。"), Passage("成都的大熊猫繁育研究基地建于1987年，位于成都北郊。")]
+    exact, int8 = NumpyReader(engine="onnx"), NumpyReader(engine="onnx-int8")
+    assert int8.engine == "onnx-int8"
+    rows, _ = exact.rows(question, passages)
+    (s1, e1), (s2, e2) = exact.logits(rows), int8.logits(rows)
+    mask = np.array([[1.0] * len(r.ids) + [0.0] * (max(len(x.ids) for x in rows) - len(r.ids)) for r in rows]) > 0
+    assert np.corrcoef(s1[mask], s2[mask])[0, 1] > 0.98 and np.corrcoef(e1[mask], e2[mask])[0, 1] > 0.98
+    assert not np.allclose(s1[mask], s2[mask], atol=1e-4)  # it is quantised, not the same graph
+    best = int8.read(question, passages)[0]
+    assert best.window == 1 and "1987" in passages[1].text[best.start : best.end]
+    with pytest.raises(ReaderError, match="unknown reader engine"):
+        NumpyReader(engine="onnx8")
+
 torch = pytest.importorskip("torch", reason="training tests need the train extra (torch)")
 
 

