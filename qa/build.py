@@ -25,7 +25,7 @@ from qa.chunk import CHUNKER
 from qa.corpus import SpanRecord, flatten
 from qa.decode import display_name
 from qa.encoders import Encoder, encoder_name, get_encoder
-from qa.errors import QAError
+from qa.errors import NothingToIndexError, QAError
 from qa.index import (
     Index,
     read_manifest,
@@ -229,7 +229,10 @@ def build_index(
     documents, skipped = ingest_walked(corpus, paths, passed_over)
     if not documents:
         said = "".join(f"\n  skipped {s.path}: {s.reason}" for s in skipped)
-        raise QAError(f"{corpus}: no document with text to index" + (said or " (the folder is empty)"))
+        raise NothingToIndexError(
+            f"{corpus}: no document with text to index" + (said or " (the folder is empty)"),
+            tuple((s.path, s.reason) for s in skipped),
+        )
     base = corpus if corpus.is_dir() else corpus.parent
     userdict = base / USERDICT
     report = build_from_documents(

@@ -9,6 +9,15 @@ class UnreadableFileError(QAError):
     """A file that cannot be read as a document (binary, undecodable, broken container)."""
 
 
+class NothingToIndexError(QAError):
+    """A corpus in which no file has text to index; ``skipped``: (file, reason) for each file
+    passed over, so a shell can show them without reading the message."""
+
+    def __init__(self, message: str, skipped: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.skipped = skipped
+
+
 class QuestionError(QAError):
     """A question that cannot be asked: empty, or longer than the limit."""
 

