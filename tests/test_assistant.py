@@ -82,7 +82,11 @@ def test_empty_and_over_long_questions_are_refused(fake_assistant, question):
 
 
 def test_a_question_at_the_limit_is_answered(fake_assistant):
-    fake_assistant.ask("重庆" * 150)
+    limit = fake_assistant.settings.max_question_chars
+    answer = fake_assistant.ask("重庆" * (limit // 2))
+    assert answer.citations and answer.citations[0].doc == "重庆.txt"
+    with pytest.raises(QuestionError):
+        fake_assistant.ask("重庆" * (limit // 2) + "？")
 
 
 def test_many_threads_get_the_same_answers(fake_assistant):
