@@ -27,7 +27,7 @@ from qa.extract import alignment, answer_span, context_pairs, has_typed_answer, 
 from qa.followup import resolve
 from qa.index import Index
 from qa.lexicon import Translation, cedict, name_keys, translate
-from qa.normalize import normalize
+from qa.normalize import has_han, normalize
 from qa.question import Question, analyse
 from qa.reader.choose import Candidate, clean_span, margin, passages, quote_bounds, readings
 from qa.reader.model import NumpyReader, Passage, load_reader
@@ -37,7 +37,6 @@ from qa.store import Hit, Store, idf
 from qa.tokenize import tokenize
 
 NO_ANSWER = "未在文档中找到答案。"
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 PARAGRAPHS_CONSIDERED = 8
 SENTENCE_CACHE = 200_000  # sentences whose words and bigrams are kept between questions
 MAX_HISTORY = 6  # earlier questions a follow-up is read with
@@ -224,7 +223,7 @@ class Assistant:
         if best is None:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
         # (a question in another language ranks sentences by cosine, not on the margin's scale)
-        neighbour = self.neighbour(best, windows) if _HAN.search(q.text) else None
+        neighbour = self.neighbour(best, windows) if has_han(q.text) else None
         citation = self._cite(q, best, paras[best.para], neighbour, self._following(best, windows))
         confidence = self.confidence(best, oov)
         timings["extract"] = time.perf_counter() - t2
@@ -333,12 +332,12 @@ class Assistant:
         own embedding (``qvec``) use is taken. A question in another language, or one nothing
         translates, keeps its own words and the romanised names in it."""
         tokens = tokenize(q.text, self._userdict)
-        if _HAN.search(q.text):
+        if has_han(q.text):
             return q, tokens
         if re.search(r"[a-z]", q.norm):
             nearby = self._nearby_text(qvec) if qvec is not None else ""
             t = translate(q.text, cedict(), self.store.words_by_pinyin, self._used, lambda w: w in nearby)
-            if any(_HAN.search(group[0]) for group in t.words):  # something was translated
+            if any(has_han(group[0]) for group in t.words):  # something was translated
                 return self._translated(t)
         names = self.romanised_names(q.text)
         return replace(q, norm=q.norm + " " + " ".join(names)), tokens + names
@@ -438,7 +437,7 @@ class Assistant:
         qchars = set(content)
         pairs = context_pairs(q)
         own = self._question_words(q)
-        chinese = bool(_HAN.search(q.text))
+        chinese = bool(has_han(q.text))
         alternatives = {group[0]: frozenset(group[1:]) for group in q.alternatives}
         names = q.names if q.names is not None else proper_names(q.left + q.right if q.wh else q.norm)
         spelt = [t for t in idf if len(t) > 1]  # words a sentence holds if its text spells them

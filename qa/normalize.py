@@ -4,6 +4,7 @@ citations always use the source text."""
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import lru_cache
@@ -20,6 +21,20 @@ def _converter() -> opencc.OpenCC:
     if conv is None:
         conv = _local.t2s = opencc.OpenCC("t2s")
     return conv
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC's traditional-to-simplified conversion (one converter per thread)."""
+    converted: str = _converter().convert(text)
+    return converted
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_han(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character (a CJK unified ideograph)."""
+    return _HAN.search(text) is not None
 
 
 @lru_cache(maxsize=4096)

@@ -26,7 +26,6 @@ from scipy.optimize import minimize
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.assistant import (
-    _HAN,
     FEATURES,
     PARAGRAPH_FEATURES,
     PARAGRAPHS_CONSIDERED,
@@ -36,6 +35,7 @@ from qa.assistant import (
     sentence_score,
 )
 from qa.build import squad_index
+from qa.normalize import has_han
 from qa.question import analyse
 from qa.questions import GoldQuestion, is_squad, read_jsonl_questions
 from qa.settings import Settings
@@ -97,7 +97,7 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
                 _oov_without(assistant, tokens, gold_doc),
             )
         doc = table[gold].doc if gold is not None else g.id
-        items.append(Item(windows, positive, gold, doc, bool(_HAN.search(q.text)), oov, removed))
+        items.append(Item(windows, positive, gold, doc, has_han(q.text), oov, removed))
     return items
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.normalize import _converter
+from qa.normalize import to_simplified
 from qa.reader.tokenizer import Tokenizer, Tokens
 
 MAX_TOKENS = 192
@@ -22,7 +22,7 @@ MAX_ANSWER_TOKENS = 32
 def reader_text(text: str) -> str:
     """Traditional characters read as simplified, where that keeps every offset (OpenCC's t2s
     maps almost every character to one character); otherwise the text as it is."""
-    converted: str = _converter().convert(text)
+    converted = to_simplified(text)
     return converted if len(converted) == len(text) else text
 
 
