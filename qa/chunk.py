@@ -8,7 +8,8 @@ offsets into the paragraph text, so a quote can always be checked against its so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from qa.records import Span
 
 # A sentence ends at 。！？；… (a run of them), plus closing quotes or brackets after it. An ASCII
 # . ! ? ; ends one only before whitespace or the end of the text, and a "." not after a digit
@@ -30,12 +31,6 @@ _CLAUSE = re.compile(r"[，、：,:\s]")
 
 # Bump when sentence or passage boundaries change: built indexes then count as stale.
 CHUNKER = "sentences-v3"
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
 
 
 def split_sentences(text: str) -> list[Span]:

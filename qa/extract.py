@@ -18,7 +18,6 @@ import functools
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 
 import jieba
@@ -26,6 +25,7 @@ import jieba.posseg
 
 from qa.normalize import normalize
 from qa.question import Form, Question
+from qa.records import Span
 
 CLAUSE_MARKS = ',，。;；!！?？:：、()（）"“”'  # trimmed off the edges of an answer
 BREAKS = ",，。;；!！?？:："  # end a clause (a list joined by 、 stays one answer)
@@ -49,12 +49,6 @@ _TIME = re.compile(
 )
 _pos_lock = threading.Lock()
 jieba.setLogLevel(60)  # jieba logs its dictionary loading at INFO
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
 
 
 def normalized_with_map(text: str) -> tuple[str, list[int]]:

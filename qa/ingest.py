@@ -18,7 +18,7 @@ from pathlib import Path
 from qa.decode import display_name, show_controls
 from qa.errors import UnreadableFileError, describe
 from qa.layout import split_lines
-from qa.loaders import SUFFIXES, Block, Source, load
+from qa.loaders import SUFFIXES, Block, LoadedText, load
 from qa.records import Article, Document, Field, Paragraph
 from qa.structure import NOTE_START, match_byline, split_articles
 
@@ -122,7 +122,7 @@ def ingest_file(path: Path, name: str | None = None) -> Document:
     return build_document(source, shown, display_name(str(path)), hashlib.sha256(data).hexdigest())
 
 
-def build_document(source: Source, name: str, path: str = "", sha256: str = "") -> Document:
+def build_document(source: LoadedText, name: str, path: str = "", sha256: str = "") -> Document:
     fallback = Path(name).stem
     if source.blocks:
         header = Field(" ".join(source.furniture), -1) if source.furniture else None
@@ -138,7 +138,7 @@ def build_document(source: Source, name: str, path: str = "", sha256: str = "") 
     return replace(doc, chars=count_chars(source, doc))
 
 
-def count_chars(source: Source, doc: Document) -> dict[str, int]:
+def count_chars(source: LoadedText, doc: Document) -> dict[str, int]:
     """How many of the file's characters (spaces aside) ``doc`` keeps as text, sets apart as
     furniture, and drops; counted as multisets, so text moved into reading order still counts
     and a table's header cells repeated in its rows count once."""

@@ -27,7 +27,7 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Source:
+class LoadedText:
     """What a loader read: either plain ``text`` for layout repair, or ready ``blocks``."""
 
     text: str = ""
@@ -43,11 +43,11 @@ class Source:
     whole: str = ""
 
 
-def load(path: Path, data: bytes | None = None) -> Source:
+def load(path: Path, data: bytes | None = None) -> LoadedText:
     """What ``path`` holds (``data``: its bytes, if already read), without control characters
     (NUL, ESC, ...) whatever the format."""
     source = _load(path, path.read_bytes() if data is None else data)
-    return Source(
+    return LoadedText(
         text=strip_controls(source.text),
         blocks=tuple(Block(strip_controls(b.text), b.level, b.table) for b in source.blocks),
         encoding=source.encoding,
@@ -58,25 +58,25 @@ def load(path: Path, data: bytes | None = None) -> Source:
     )
 
 
-def _load(path: Path, data: bytes) -> Source:
+def _load(path: Path, data: bytes) -> LoadedText:
     suffix, name = path.suffix.lower(), display_name(path.name)
     if suffix == ".pdf":
         return _pdf(data, name)
     if suffix == ".docx":
         blocks, title, whole = _docx_blocks(data, name)
-        return Source(blocks=blocks, encoding="docx", title=title, whole=whole)
+        return LoadedText(blocks=blocks, encoding="docx", title=title, whole=whole)
     text, encoding = decode_bytes(data, name)
     if suffix in (".md", ".markdown"):
-        return Source(blocks=markdown_blocks(text), encoding=encoding)
+        return LoadedText(blocks=markdown_blocks(text), encoding=encoding)
     if suffix in (".html", ".htm"):
         from qa.webpage import html_blocks
 
         blocks, title, whole = html_blocks(text)
-        return Source(blocks=blocks, encoding=encoding, title=title, whole=whole)
-    return Source(text=text, encoding=encoding)
+        return LoadedText(blocks=blocks, encoding=encoding, title=title, whole=whole)
+    return LoadedText(text=text, encoding=encoding)
 
 
-def _pdf(data: bytes, name: str) -> Source:
+def _pdf(data: bytes, name: str) -> LoadedText:
     """A PDF read from its layout (:mod:`qa.pdf`): headings, paragraphs, furniture apart."""
     from qa.pdf import read_pdf
 
@@ -87,7 +87,7 @@ def _pdf(data: bytes, name: str) -> Source:
     blocks = tuple(b for b in pdf.blocks if b.text.strip())
     if not blocks:
         raise UnreadableFileError(f"{name}: the PDF has no text layer (scanned pages need OCR first)")
-    return Source(blocks=blocks, encoding="pdf", furniture=pdf.furniture, titled_articles=True, whole=pdf.text)
+    return LoadedText(blocks=blocks, encoding="pdf", furniture=pdf.furniture, titled_articles=True, whole=pdf.text)
 
 
 # A DOCX part larger than this uncompressed is refused before it is parsed (a zip bomb, or

@@ -102,3 +102,12 @@ class Document:
             }
             for a in self.articles
         ]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets ``[start, end)`` in some text (a sentence's in its paragraph, a short
+    answer's in its sentence)."""
+
+    start: int
+    end: int

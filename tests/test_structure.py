@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from qa.ingest import build_document
 from qa.layout import is_wide
-from qa.loaders import Source
+from qa.loaders import LoadedText
 from qa.present import display_title
 from qa.structure import match_byline, overlap
 from tests.typeset import Layout, Piece, random_layout, typeset
@@ -15,7 +15,7 @@ SPACED = re.compile(r"(?<=[\u4e00-\u9fff，。、]) (?=[\u4e00-\u9fff，。、])
 
 
 def _doc(text: str, name: str = "page.txt"):
-    return build_document(Source(text=text), name)
+    return build_document(LoadedText(text=text), name)
 
 
 def _squash(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.reader.features import Span
+from qa.reader.features import ReadSpan
 from qa.reader.model import Passage
 
 # Marks a short answer does not begin or end with (the reader's token edges can take them in);
@@ -107,5 +107,5 @@ def quote_bounds(sentences: Sequence[tuple[int, int]], start: int, end: int) -> 
     return min(start, inside[0][0]), max(end, inside[-1][1])
 
 
-def margin(span: Span) -> float:
+def margin(span: ReadSpan) -> float:
     return span.score - span.null

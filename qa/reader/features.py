@@ -68,7 +68,7 @@ def token_span(context: Tokens, start: int, end: int) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
-class Span:
+class ReadSpan:
     score: float  # start + end logit
     null: float  # the window's no-answer score (start + end logit at <s>)
     start: int  # character offsets in the paragraph
@@ -84,11 +84,11 @@ def best_spans(
     per_row: int = 1,
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
     within: tuple[int, int] | None = None,
-) -> list[Span]:
+) -> list[ReadSpan]:
     """The best-scoring spans of each row (start <= end, at most ``max_answer_tokens``, inside
     characters ``within`` of the paragraph when given), best first, with character offsets in
     their paragraph."""
-    out: list[Span] = []
+    out: list[ReadSpan] = []
     for r, (row, context) in enumerate(zip(rows, contexts, strict=True)):
         n = row.window.stop - row.window.start
         s = start_logits[r, row.context_at : row.context_at + n]
@@ -108,6 +108,6 @@ def best_spans(
             if not np.isfinite(grid[a, b]):
                 continue
             first, last = row.window.start + a, row.window.start + b
-            out.append(Span(float(grid[a, b]), null, int(context.starts[first]), int(context.ends[last]), r))
+            out.append(ReadSpan(float(grid[a, b]), null, int(context.starts[first]), int(context.ends[last]), r))
     out.sort(key=lambda sp: sp.score - sp.null, reverse=True)
     return out

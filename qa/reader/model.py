@@ -24,8 +24,8 @@ from qa.reader import e5file
 from qa.reader.encoder import NumpyEncoder, pad
 from qa.reader.extent import ExtentModel, load_extent
 from qa.reader.features import (
+    ReadSpan,
     Row,
-    Span,
     best_spans,
     context_room,
     make_row,
@@ -159,8 +159,8 @@ class NumpyReader:
         passages: Sequence[Passage],
         per_row: int = 1,
         within: tuple[int, int] | None = None,
-    ) -> list[Span]:
-        """Best spans across the passages, best first (``Span.window`` indexes ``passages``);
+    ) -> list[ReadSpan]:
+        """Best spans across the passages, best first (``ReadSpan.window`` indexes ``passages``);
         ``within``: only spans inside these characters (of a single passage)."""
         if not passages:
             return []
@@ -168,7 +168,7 @@ class NumpyReader:
         start, end = self.logits(rows)
         return best_spans(start, end, rows, contexts, per_row, within=within)
 
-    def read_all(self, question: str, text: str, stride: int = 96) -> list[Span]:
+    def read_all(self, question: str, text: str, stride: int = 96) -> list[ReadSpan]:
         """Every window of one whole text (for evaluating the reader on gold paragraphs)."""
         q = question_ids(self.tokenizer, question)
         context = self.tokenizer.tokenize(reader_text(text))
