@@ -437,7 +437,7 @@ class Assistant:
         qchars = set(content)
         pairs = context_pairs(q)
         own = self._question_words(q)
-        chinese = bool(has_han(q.text))
+        chinese = has_han(q.text)
         alternatives = {group[0]: frozenset(group[1:]) for group in q.alternatives}
         names = q.names if q.names is not None else proper_names(q.left + q.right if q.wh else q.norm)
         spelt = [t for t in idf if len(t) > 1]  # words a sentence holds if its text spells them

@@ -39,5 +39,4 @@ def has_han(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    converted: str = _converter().convert(unicodedata.normalize("NFKC", text))
-    return converted.lower()
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()

@@ -120,7 +120,7 @@ class OnnxHead:
 
     def __init__(self, model: bytes, threads: int = 0, int8: bool = False) -> None:
         """``int8``: the weight matrices quantised to int8 per channel first (measured: 2.4x as
-        fast, CMRC 2018 trial F1 about 2 points lower; so not the default)."""
+        fast, CMRC 2018 trial F1 1.6 points lower; so not the default)."""
         import onnxruntime as ort
 
         if int8:
