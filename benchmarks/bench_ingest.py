@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common import ROOT
 
-from qa.ingest import ingest_file
+from qa.ingest.documents import ingest_file
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 

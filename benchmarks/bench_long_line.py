@@ -22,9 +22,9 @@ from pathlib import Path
 
 from common import ROOT
 
-from qa.build import build_index
-from qa.encoders import get_encoder
-from qa.index import Index
+from qa.index.build import build_index
+from qa.index.encoders import get_encoder
+from qa.index.local import Index
 from qa.settings import Settings
 
 DATA = ROOT.parent / "shared" / "data"

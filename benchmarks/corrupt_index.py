@@ -31,10 +31,10 @@ from pathlib import Path
 
 from common import ROOT
 
-from qa.assistant import Assistant
-from qa.build import build_index
-from qa.encoders import get_encoder
 from qa.errors import QAError
+from qa.index.build import build_index
+from qa.index.encoders import get_encoder
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 
 KINDS = ("flip", "truncate", "delete", "stray")
@@ -191,8 +191,8 @@ def main() -> int:
                 "",
                 len(questions),
             )
-        from qa.feed import feed
-        from qa.milvus import MilvusStore
+        from qa.index.feed import feed
+        from qa.index.milvus import MilvusStore
 
         def ask_milvus(db: Path) -> list[dict[str, object]]:
             store = MilvusStore.open(str(db), "qa", encoder.name)

@@ -69,7 +69,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     # what the confidence was computed from (the reader's margin and span score), for calibration
     evidence: dict[str, float] = field(default_factory=dict, compare=False)
-    resolved: str | None = None  # a follow-up read as a whole question (qa.followup)
+    resolved: str | None = None  # a follow-up read as a whole question (qa.read.followup)
 
     def to_dict(self) -> dict[str, Any]:
         return {

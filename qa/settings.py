@@ -27,10 +27,10 @@ class Settings:
     rrf_k: int = 60
     max_question_chars: int = 300
     # Sentence choice, in two steps. First the paragraph: a weighted sum of its fused retrieval
-    # score, its rank and its best sentences' evidence (qa.assistant.PARAGRAPH_FEATURES). Then the
+    # score, its rank and its best sentences' evidence (qa.read.assistant.PARAGRAPH_FEATURES). Then the
     # sentence inside it: a weighted sum of cosine to the question, IDF-weighted word coverage
     # (all words, the words that are not the article's topic, the question word's own clause),
-    # character-bigram coverage and alignment around the question word (qa.assistant.FEATURES).
+    # character-bigram coverage and alignment around the question word (qa.read.assistant.FEATURES).
     # Both fitted on the CMRC 2018 trial set by scripts/calibrate.py (softmax over candidates).
     weights: dict[str, float] = field(
         default_factory=lambda: {
@@ -81,7 +81,7 @@ class Settings:
         }
     )
     abstain_below: float = 0.16
-    # The reader: "shipped" (qa/reader/shipped), a reader folder, or "none" for the sentence
+    # The reader: "shipped" (qa/read/reader/shipped), a reader folder, or "none" for the sentence
     # choice above alone. It reads ``reader_windows`` windows of the first ``reader_paragraphs``
     # paragraphs; its confidence is a logistic function of its best span's margin over the
     # window's no-answer score and of its span score (fitted below). ``short`` mode has its own
@@ -91,7 +91,7 @@ class Settings:
     # choice above picks the quote, the reader the short answer inside it.
     reader_mode: str = "short"
     reader_paragraphs: int = 3
-    # The reader folder's extent model (``extent.json``, qa/reader/extent.py) grows the span to
+    # The reader folder's extent model (``extent.json``, qa/read/reader/extent.py) grows the span to
     # its clause or sentence where the question asks for one; False: the span as read.
     reader_extent: bool = True
     reader_windows: int = 4

@@ -3,9 +3,9 @@
     python scripts/calibrate.py ../shared/data/cmrc2018_trial.json [seeds/questions.jsonl ...]
 
 For every question, every sentence of the top retrieved paragraphs gets its features
-(qa.assistant.FEATURES); a sentence is a positive when it contains a gold answer and lies in the
+(qa.read.assistant.FEATURES); a sentence is a positive when it contains a gold answer and lies in the
 gold paragraph. The sentence weights minimise a softmax cross-entropy over the gold paragraph's
-sentences; the paragraph weights (qa.assistant.PARAGRAPH_FEATURES) one over the retrieved
+sentences; the paragraph weights (qa.read.assistant.PARAGRAPH_FEATURES) one over the retrieved
 paragraphs, the gold one the positive. The confidence model is a logistic regression on the
 chosen sentence's features, with the chosen sentence of questions whose gold document was
 removed from the candidates standing in for questions the documents do not answer. It prints
@@ -25,7 +25,9 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.assistant import (
+from qa.evaluation.questions import GoldQuestion, is_squad, read_jsonl_questions
+from qa.index.build import squad_index
+from qa.read.assistant import (
     FEATURES,
     PARAGRAPH_FEATURES,
     PARAGRAPHS_CONSIDERED,
@@ -34,11 +36,9 @@ from qa.assistant import (
     paragraph_features,
     sentence_score,
 )
-from qa.build import squad_index
-from qa.normalize import has_han
-from qa.question import analyse
-from qa.questions import GoldQuestion, is_squad, read_jsonl_questions
+from qa.read.question import analyse
 from qa.settings import Settings
+from qa.text.normalize import has_han
 
 CONF_FEATURES = ("dense", "lexical", "bigrams", "align", "coverage", "names", "oov")
 

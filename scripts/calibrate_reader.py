@@ -36,12 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.assistant import Assistant
-from qa.build import squad_index
 from qa.errors import QuestionError
-from qa.metrics import contains
-from qa.reader.model import SHIPPED
-from qa.reader.recipe import DEVELOPMENT, development_split, squad2_split
+from qa.evaluation.metrics import contains
+from qa.index.build import squad_index
+from qa.read.assistant import Assistant
+from qa.read.reader.model import SHIPPED
+from qa.read.reader.recipe import DEVELOPMENT, development_split, squad2_split
 from qa.settings import Settings
 
 FEATURES = {"short": ("sentence", "margin", "score"), "span": ("margin", "score")}

@@ -3,7 +3,7 @@
 ``tests/data/dialogues.jsonl`` holds dialogues over the seed page and the test corpus
 (``tests/data/corpus/``): a first question that names its topic, then one that leans on it
 ("它共有多少名员工？", "那研发投入呢？"), with the second's gold paragraph and answers. The
-16 of set "development" were looked at while qa/followup.py was written (how it read them
+16 of set "development" were looked at while qa/read/followup.py was written (how it read them
 shaped its rules); the 9 "held-out" ones were written after and changed nothing. Each second
 turn is asked with the first as history and the document the first answer cited (as the app
 does), with the history alone (the API; ``Settings.followup_prefers_cited`` off), and without
@@ -22,9 +22,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qa.assistant import Assistant
-from qa.build import build_index
-from qa.metrics import contains
+from qa.evaluation.metrics import contains
+from qa.index.build import build_index
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

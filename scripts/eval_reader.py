@@ -16,10 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from qa.metrics import best_threshold, cmrc_em, cmrc_f1, prf
-from qa.reader.choose import clean_span, margin
-from qa.reader.data import Example, gold_answers, read_squad
-from qa.reader.model import SHIPPED, NumpyReader
+from qa.evaluation.metrics import best_threshold, cmrc_em, cmrc_f1, prf
+from qa.read.reader.choose import clean_span, margin
+from qa.read.reader.data import Example, gold_answers, read_squad
+from qa.read.reader.model import SHIPPED, NumpyReader
 
 
 def main() -> int:
@@ -40,12 +40,12 @@ def main() -> int:
     parser.add_argument("--card", action="store_true", help="record the figures in the reader's card.json")
     args = parser.parse_args()
     if args.squad2_held_out:
-        from qa.reader.recipe import squad2_split
+        from qa.read.reader.recipe import squad2_split
 
         examples: list[Example] = squad2_split(Path(args.squad2_held_out))[1]
         name = "squad2_zh_dev.json (held-out articles)"
     elif args.cmrc_held_out:
-        from qa.reader.recipe import DEVELOPMENT, development_split
+        from qa.read.reader.recipe import DEVELOPMENT, development_split
 
         examples = development_split(Path(args.cmrc_held_out))[1]
         name = "cmrc2018_trial.json (held-out half of its articles)"

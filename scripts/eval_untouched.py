@@ -19,9 +19,9 @@ from pathlib import Path
 
 from calibrate_reader import drawn_ids, held_out_squad
 
-from qa.assistant import Assistant
-from qa.build import squad_index
-from qa.evaluate import run, score
+from qa.evaluation.evaluate import run, score
+from qa.index.build import squad_index
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 
 BEFORE = {

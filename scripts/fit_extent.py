@@ -1,4 +1,4 @@
-"""Fit the reader's extent model (``qa/reader/extent.py``) and measure it on data it never saw.
+"""Fit the reader's extent model (``qa/read/reader/extent.py``) and measure it on data it never saw.
 
 The reader reads every question against its gold paragraph; each candidate extent of its best
 span is scored (CMRC's F1) against the gold answers. Question sets mark answers in two styles,
@@ -32,13 +32,13 @@ from typing import Any
 import numpy as np
 from calibrate_reader import drawn_ids, held_out_squad
 
-from qa.metrics import cmrc_em, cmrc_f1
-from qa.questions import read_squad as read_questions
-from qa.reader.choose import clean_span
-from qa.reader.data import Example, gold_answers
-from qa.reader.extent import EXTENTS, ExtentModel, extents, features, fit
-from qa.reader.model import SHIPPED, NumpyReader
-from qa.reader.recipe import DEVELOPMENT, development_split, squad2_split
+from qa.evaluation.metrics import cmrc_em, cmrc_f1
+from qa.evaluation.questions import read_squad as read_questions
+from qa.read.reader.choose import clean_span
+from qa.read.reader.data import Example, gold_answers
+from qa.read.reader.extent import EXTENTS, ExtentModel, extents, features, fit
+from qa.read.reader.model import SHIPPED, NumpyReader
+from qa.read.reader.recipe import DEVELOPMENT, development_split, squad2_split
 
 
 def read_rows(reader: NumpyReader, examples: list[Example], golds: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.assistant import Assistant
-from qa.build import build_index
+from qa.index.build import build_index
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 from tests.fakes import FakeEncoder
 

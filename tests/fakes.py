@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.normalize import normalize
+from qa.text.normalize import normalize
 
 
 class FakeEncoder:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import app
-import qa.index
+import qa.index.local
 from tests.conftest import write_corpus
 
 
@@ -38,8 +38,8 @@ def test_the_app_builds_a_missing_index_then_reads_each_artefact_once(started, m
     assert start() == 0
     assert "building the index" in capsys.readouterr().out
     read: list[Path] = []
-    digest = qa.index.sha256_file
-    monkeypatch.setattr(qa.index, "sha256_file", lambda path: read.append(path) or digest(path))
+    digest = qa.index.local.sha256_file
+    monkeypatch.setattr(qa.index.local, "sha256_file", lambda path: read.append(path) or digest(path))
     assert start() == 0
     assert "building the index" not in capsys.readouterr().out
     assert read and len(read) == len(set(read))  # every artefact checked, none twice
@@ -54,7 +54,7 @@ def test_the_app_rebuilds_a_damaged_index(started, capsys):
     capsys.readouterr()
     assert start() == 0
     assert "building the index" in capsys.readouterr().out
-    qa.index.Index.load(index)  # sound again
+    qa.index.local.Index.load(index)  # sound again
 
 
 def test_the_app_rebuilds_an_index_whose_manifest_lost_a_key(started, capsys):
@@ -65,7 +65,7 @@ def test_the_app_rebuilds_an_index_whose_manifest_lost_a_key(started, capsys):
     capsys.readouterr()
     assert start() == 0
     assert "building the index" in capsys.readouterr().out
-    qa.index.Index.load(index)
+    qa.index.local.Index.load(index)
 
 
 _SPY = r"""

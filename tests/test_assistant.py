@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from qa.assistant import NO_ANSWER
 from qa.errors import QuestionError
+from qa.read.assistant import NO_ANSWER
 from qa.settings import Settings
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS, PASSAGE_FIELDS
@@ -35,8 +35,8 @@ RULES = Settings(reader="none")
 
 def _assistant_for(tmp_path, corpus, settings=RULES):
     """An assistant over ``corpus`` (file name -> text), indexed with the bigram-hash encoder."""
-    from qa.assistant import Assistant
-    from qa.build import build_index
+    from qa.index.build import build_index
+    from qa.read.assistant import Assistant
     from tests.conftest import write_corpus
     from tests.fakes import FakeEncoder
 
@@ -47,8 +47,8 @@ def _assistant_for(tmp_path, corpus, settings=RULES):
 def _windows(assistant, question):
     """The sentences ``ask`` weighs for ``question``, with the paragraphs they stand in, and
     the question's search words."""
-    from qa.assistant import PARAGRAPHS_CONSIDERED
-    from qa.question import analyse
+    from qa.read.assistant import PARAGRAPHS_CONSIDERED
+    from qa.read.question import analyse
 
     q = analyse(question)
     qvec = assistant.encoder.encode_queries([q.text])[0]
@@ -140,7 +140,7 @@ def test_off_topic_question_abstains_and_lists_related_passages(seed_assistant):
 
 
 def test_short_mode_confidence_joins_the_sentence_and_the_readers_margin(seed_assistant):
-    from qa.assistant import reader_confidence
+    from qa.read.assistant import reader_confidence
 
     answer = seed_assistant.ask("石柱摸排发现突出问题多少个？")
     assert set(answer.evidence) == {"sentence", "margin", "score"}
@@ -209,7 +209,7 @@ def test_the_article_topic_does_not_choose_among_sibling_sentences(sibling_assis
 
 
 def _window(para, row, score, **features):
-    from qa.assistant import FEATURES, Window
+    from qa.read.assistant import FEATURES, Window
 
     return Window(para, row, -1, 0, 1, {f: features.get(f, 0.0) for f in FEATURES}, score)
 
@@ -264,7 +264,7 @@ def test_an_english_question_is_answered_in_the_documents_words(
 
 
 def test_a_translated_question_keeps_its_alternatives_and_names(fake_assistant):
-    from qa.question import analyse
+    from qa.read.question import analyse
 
     q, tokens = fake_assistant.search_words(analyse("What is the population of Shanghai?"))
     assert not q.ordered and q.names == ("上海",)
@@ -356,7 +356,7 @@ def test_a_question_word_jieba_cuts_otherwise_in_the_sentence_still_counts(tmp_p
 
 
 def test_a_citation_names_the_section_its_paragraph_stands_under(tmp_path):
-    from qa.present import answer_text
+    from qa.present.render import answer_text
 
     assistant = _assistant_for(
         tmp_path,

@@ -1,6 +1,6 @@
 import itertools
 
-from qa.chunk import passage_spans, split_sentences
+from qa.ingest.chunk import passage_spans, split_sentences
 
 
 def _texts(text, spans):

@@ -2,13 +2,13 @@ import json
 import subprocess
 import sys
 
-from qa.cli import main
+from qa.present.cli import main
 from tests.conftest import ROOT, SEED
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "qa.present.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
 
 

@@ -1,8 +1,8 @@
 import opencc
 import pytest
 
-from qa.decode import decode_bytes, looks_binary
 from qa.errors import UnreadableFileError
+from qa.ingest.decode import decode_bytes, looks_binary
 
 SIMPLIFIED = "重庆市位于中国西南部，长江上游地区。两江交汇，山城的夜景闻名全国。今年经济增长百分之六。\n"
 

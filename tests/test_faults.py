@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from qa import cli
-from qa.assistant import Assistant
-from qa.build import build_index
-from qa.chunk import MAX_SENTENCE, split_sentences
-from qa.decode import decode_bytes
 from qa.errors import QuestionError
-from qa.index import Index
-from qa.ingest import ingest
+from qa.index.build import build_index
+from qa.index.local import Index
+from qa.ingest.chunk import MAX_SENTENCE, split_sentences
+from qa.ingest.decode import decode_bytes
+from qa.ingest.documents import ingest
+from qa.present import cli
+from qa.read.assistant import Assistant
 from qa.settings import Settings
 from tests.conftest import write_corpus
 from tests.fakes import FakeEncoder
@@ -255,7 +255,7 @@ def test_files_the_manifest_does_not_list_are_not_loaded(fake_index):
     import faiss
     import numpy as np
 
-    from qa.index import read_manifest
+    from qa.index.local import read_manifest
 
     build = fake_index / read_manifest(fake_index)["build"]
     settings = Settings(reader="none")
@@ -290,14 +290,14 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
     import sys
 
     from qa.errors import IndexBusyError
-    from qa.index import writing
+    from qa.index.local import writing
 
     corpus, index = write_corpus(tmp_path / "c"), tmp_path / "i"
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"from qa.index import writing; from pathlib import Path; import time\n"
+            f"from qa.index.local import writing; from pathlib import Path; import time\n"
             f"with writing(Path({str(index)!r})):\n print('held', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
@@ -316,20 +316,20 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
 
 
 def test_a_build_that_dies_after_embedding_loses_no_embedding(tmp_path, monkeypatch):
-    import qa.build
+    import qa.index.build
 
     corpus, index = write_corpus(tmp_path / "c"), tmp_path / "i"
-    real = qa.build.write_build
+    real = qa.index.build.write_build
 
     def crash(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(qa.build, "write_build", crash)
+    monkeypatch.setattr(qa.index.build, "write_build", crash)
     first = FakeEncoder()
     with pytest.raises(OSError):
         build_index(corpus, index, encoder=first)
     assert first.encoded
-    monkeypatch.setattr(qa.build, "write_build", real)
+    monkeypatch.setattr(qa.index.build, "write_build", real)
     second = FakeEncoder()
     build_index(corpus, index, encoder=second)
     assert second.encoded == []  # every vector came from the first run's cache
@@ -338,7 +338,7 @@ def test_a_build_that_dies_after_embedding_loses_no_embedding(tmp_path, monkeypa
 
 
 def test_a_huge_paragraph_is_cut_into_pieces_every_store_can_hold(tmp_path):
-    from qa.ingest import MAX_PARAGRAPH
+    from qa.ingest.documents import MAX_PARAGRAPH
 
     sentence = "重庆市的山城步道连接着老街和江岸，" * 20 + "。"
     line = sentence * (3 * MAX_PARAGRAPH // len(sentence))

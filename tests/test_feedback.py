@@ -3,9 +3,9 @@
 import json
 
 from qa.answer import Answer, Citation, Source
-from qa.feedback import Feedback, FeedbackLog
-from qa.questions import read_jsonl_questions
-from qa.webfeedback import Turn
+from qa.evaluation.feedback import Feedback, FeedbackLog
+from qa.evaluation.questions import read_jsonl_questions
+from qa.present.webfeedback import Turn
 
 
 def _answer() -> Answer:

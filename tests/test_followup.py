@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.followup import resolve, topic
+from qa.read.followup import resolve, topic
 
 
 @pytest.mark.parametrize(
@@ -45,8 +45,8 @@ def test_the_assistant_reads_a_follow_up_with_its_history(seed_assistant):
 def test_a_follow_up_draws_first_on_the_document_cited_last(tmp_path):
     from dataclasses import replace
 
-    from qa.assistant import Assistant
-    from qa.build import build_index
+    from qa.index.build import build_index
+    from qa.read.assistant import Assistant
     from qa.settings import Settings
     from tests.conftest import write_corpus
     from tests.fakes import FakeEncoder

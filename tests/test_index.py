@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.build import build_index
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.index import Index
+from qa.index.build import build_index
+from qa.index.local import Index
 from qa.settings import FORMAT_VERSION
-from qa.tokenize import tokenize
+from qa.text.tokenize import tokenize
 from tests.conftest import ROOT, write_corpus
 from tests.fakes import FakeEncoder
 
@@ -137,7 +137,7 @@ KILLED_BUILD = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from qa.build import build_index
+from qa.index.build import build_index
 from qa.settings import Settings
 from tests.fakes import SlowEncoder
 print("started", flush=True)

@@ -5,7 +5,7 @@ import opencc
 import pytest
 
 from qa.errors import UnreadableFileError
-from qa.ingest import ingest, ingest_file, iter_files
+from qa.ingest.documents import ingest, ingest_file, iter_files
 
 BODY = [
     "重庆市位于中国西南部，是长江上游地区的经济中心。",

@@ -1,4 +1,4 @@
-from qa.layout import (
+from qa.ingest.layout import (
     display_width,
     ends_sentence,
     is_hard_wrapped,

@@ -1,10 +1,10 @@
-"""English questions read in the documents' words: CC-CEDICT backwards (qa.lexicon)."""
+"""English questions read in the documents' words: CC-CEDICT backwards (qa.read.lexicon)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.lexicon import Lexicon, cedict, lemmas, question_word, translate
+from qa.read.lexicon import Lexicon, cedict, lemmas, question_word, translate
 
 LINES = """\
 # a comment line
@@ -110,11 +110,11 @@ def test_cc_cedict_ships_with_the_package():
 
 
 def test_without_the_dictionary_english_questions_go_untranslated(monkeypatch, caplog):
-    import qa.lexicon
+    import qa.read.lexicon
 
-    monkeypatch.setattr(qa.lexicon, "_lexicon", None)
-    monkeypatch.setattr(qa.lexicon, "CEDICT", ("qa", "no-such-dictionary.txt"))
-    lexicon = qa.lexicon.cedict()
+    monkeypatch.setattr(qa.read.lexicon, "_lexicon", None)
+    monkeypatch.setattr(qa.read.lexicon, "CEDICT", ("qa", "no-such-dictionary.txt"))
+    lexicon = qa.read.lexicon.cedict()
     assert lexicon.senses("population") == []
     assert "no English-Chinese dictionary" in caplog.text
     t = translate("What is the population?", lexicon, no_names, used)

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.metrics import (
+from qa.evaluation.metrics import (
     best_threshold,
     cmrc_em,
     cmrc_f1,

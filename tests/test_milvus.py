@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from qa.assistant import Assistant
-from qa.build import build_index
-from qa.cli import main
-from qa.encoders import ReusingEncoder
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
-from qa.feed import Shard, feed
-from qa.index import Index
-from qa.milvus import COMPLETE, STARTED, MilvusStore
+from qa.index.build import build_index
+from qa.index.encoders import ReusingEncoder
+from qa.index.feed import Shard, feed
+from qa.index.local import Index
+from qa.index.milvus import COMPLETE, STARTED, MilvusStore
+from qa.index.store import key64
+from qa.present.cli import main
+from qa.read.assistant import Assistant
 from qa.settings import Settings
-from qa.store import key64
 from tests.conftest import ROOT, write_corpus
 from tests.fakes import FakeEncoder
 
@@ -173,10 +173,10 @@ def test_another_encoder_is_refused(tiny_corpus, tmp_path):
 
 
 def test_cli_index_ask_and_shard_flags(tiny_corpus, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("qa.backends.LazyEncoder.__call__", lambda self: FakeEncoder())
-    monkeypatch.setattr("qa.backends.LazyEncoder.dim", FakeEncoder().dim)
-    monkeypatch.setattr("qa.encoders.get_encoder", lambda spec: FakeEncoder())
-    monkeypatch.setattr("qa.assistant.get_encoder", lambda spec: FakeEncoder())
+    monkeypatch.setattr("qa.index.backends.LazyEncoder.__call__", lambda self: FakeEncoder())
+    monkeypatch.setattr("qa.index.backends.LazyEncoder.dim", FakeEncoder().dim)
+    monkeypatch.setattr("qa.index.encoders.get_encoder", lambda spec: FakeEncoder())
+    monkeypatch.setattr("qa.read.assistant.get_encoder", lambda spec: FakeEncoder())
     uri = str(tmp_path / "cli.db")
     flags = ["--backend", "milvus", "--milvus-uri", uri, "--collection", "demo"]
     assert main(["index", str(tiny_corpus), "--encoder", "fake:bigram-hash", *flags]) == 0
@@ -199,8 +199,8 @@ def test_local_store_add_and_delete_document(tiny_corpus, tmp_path):
         "成都.md",
     }
     assert index.term_statistics(["浦东"]) == (5, {})
-    from qa.corpus import flatten
-    from qa.ingest import ingest
+    from qa.index.corpus import flatten
+    from qa.ingest.documents import ingest
 
     docs, _ = ingest(tiny_corpus / "上海.txt")
     paragraphs, passages, sentences = flatten(docs, 400, 120)
@@ -246,7 +246,7 @@ def _top(assistant: Assistant, question: str) -> tuple[bool, str, int, int]:
 
 
 def test_a_local_index_lends_its_vectors_to_a_milvus_feed(tiny_corpus, tmp_path):
-    from qa import backends
+    from qa.index import backends
 
     encoder = FakeEncoder()
     build_index(tiny_corpus, tmp_path / "local", encoder=encoder)
@@ -274,7 +274,7 @@ def test_a_local_index_lends_its_vectors_to_a_milvus_feed(tiny_corpus, tmp_path)
 def test_a_paragraph_over_the_text_field_limit_is_stored_in_pieces_beside_the_rest(tiny_corpus, tmp_path):
     """One 66 KB line (over Milvus's 65,535-byte text field) next to ordinary files: ingest cuts
     it into pieces the field holds, and every file is indexed and answers."""
-    from qa.milvus import TEXT_BYTES
+    from qa.index.milvus import TEXT_BYTES
 
     line = "".join(chr(0x4E00 + (i * 7919) % 3000) for i in range(22_000))
     assert len(line.encode()) > TEXT_BYTES
@@ -440,7 +440,7 @@ def test_damaged_data_files_of_a_store_are_refused_with_the_way_out(tiny_corpus,
     """Built, damaged and asked in three processes: Lite keeps a store it served in memory."""
     db = tmp_path / "milvus.db"
     build = (
-        "import sys; from pathlib import Path; from qa.feed import feed; from qa.milvus import MilvusStore; "
+        "import sys; from pathlib import Path; from qa.index.feed import feed; from qa.index.milvus import MilvusStore; "
         "from qa.settings import Settings; from tests.fakes import FakeEncoder; e = FakeEncoder(); "
         "feed(MilvusStore.create(sys.argv[1], 'qa', e.name, e.dim, Settings()), Path(sys.argv[2]), Settings(), FakeEncoder)"
     )
@@ -448,7 +448,7 @@ def test_damaged_data_files_of_a_store_are_refused_with_the_way_out(tiny_corpus,
     damage(db)
     flags = ["--backend", "milvus", "--milvus-uri", str(db), "--collection", "qa"]
     asked = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "重庆有多少人口？", *flags],
+        [sys.executable, "-m", "qa.present.cli", "ask", "重庆有多少人口？", *flags],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert asked.returncode == 1 and re.search(message, asked.stderr), asked.stderr

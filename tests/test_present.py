@@ -1,5 +1,5 @@
 from qa.answer import Answer, Citation, Source
-from qa.present import answer_html, answer_text, citation_label, highlight, sources_html
+from qa.present.render import answer_html, answer_text, citation_label, highlight, sources_html
 
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

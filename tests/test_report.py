@@ -9,10 +9,11 @@ from dataclasses import replace
 
 from bs4 import BeautifulSoup
 
-from qa import cli, evaluate, report, report_plots
 from qa.answer import Answer, Citation, Source
-from qa.evaluate import Result
-from qa.questions import GoldQuestion, read_jsonl_questions
+from qa.evaluation import evaluate, report, report_plots
+from qa.evaluation.evaluate import Result
+from qa.evaluation.questions import GoldQuestion, read_jsonl_questions
+from qa.present import cli
 from tests.test_evaluate import QUESTIONS, _write
 
 PLACE = ("上海.txt", 1, 2)

@@ -4,11 +4,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.ingest import build_document
-from qa.layout import is_wide
-from qa.loaders import LoadedText
-from qa.present import display_title
-from qa.structure import match_byline, overlap
+from qa.ingest.documents import build_document
+from qa.ingest.layout import is_wide
+from qa.ingest.loaders import LoadedText
+from qa.ingest.structure import match_byline, overlap
+from qa.present.render import display_title
 from tests.typeset import Layout, Piece, random_layout, typeset
 
 SPACED = re.compile(r"(?<=[\u4e00-\u9fff，。、]) (?=[\u4e00-\u9fff，。、])")

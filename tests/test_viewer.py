@@ -3,8 +3,8 @@
 import pytest
 
 from qa.answer import Citation
-from qa.corpus import ArticleOutline, ParagraphRecord, outline
-from qa.viewer import SHOWN_AROUND, Place, cited_place, outline_html, parse_place, source_page
+from qa.index.corpus import ArticleOutline, ParagraphRecord, outline
+from qa.present.viewer import SHOWN_AROUND, Place, cited_place, outline_html, parse_place, source_page
 
 
 def _doc(n: int, text: str = "段落{}的文字。") -> list[ParagraphRecord]:

@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from app import _examples
-from qa.webapp import build_app
+from qa.present.webapp import build_app
 from tests.browser import page
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS

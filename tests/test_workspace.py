@@ -9,7 +9,7 @@ import pytest
 
 from qa.answer import Answer, Source
 from qa.errors import QAError
-from qa.workspace import UploadLimits, Workspaces, merge, safe_name
+from qa.present.workspace import UploadLimits, Workspaces, merge, safe_name
 
 
 @pytest.fixture
@@ -140,14 +140,14 @@ def test_a_failed_build_is_not_reported_as_files_without_text(spaces, tmp_path, 
     def broken(*args, **kwargs):
         raise QAError("no space left on the device")
 
-    monkeypatch.setattr("qa.workspace.build_index", broken)
+    monkeypatch.setattr("qa.present.workspace.build_index", broken)
     ws = spaces.open(None)
     added = spaces.add(ws, [_upload(tmp_path, "a.txt", "重庆有3400万人口。")])
     assert added.refused == (("a.txt", "索引失败（服务器错误）"),) and not ws.names()
 
 
 def test_the_build_child_hands_the_reasons_back_as_data(tmp_path, capsys):
-    from qa.workspace import _build_main
+    from qa.present.workspace import _build_main
 
     (tmp_path / "f").mkdir()
     (tmp_path / "f" / "a.txt").write_bytes(b"")

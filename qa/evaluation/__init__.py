@@ -1,0 +1,1 @@
+"""Question sets, metrics, the evaluation run and its report."""

@@ -1,0 +1,151 @@
+"""The store interface: where passages, sentences and their vectors live and are searched.
+
+Two implementations stand behind it: :class:`qa.index.local.Index` (FAISS + bm25s files in a folder,
+the default) and :class:`qa.index.milvus.MilvusStore` (Milvus Lite, a Milvus server or a cluster).
+The assistant reads a store only through this protocol, so both answer alike.
+
+Keys are integers: a paragraph key names one paragraph (a row number locally, a content-derived
+64-bit key in Milvus); a sentence key names one sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from qa.index.corpus import ArticleOutline, ParagraphRecord, SpanRecord
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """One retrieved passage: its key, its paragraph's key and the ranker's score."""
+
+    passage: int
+    para: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved paragraph, ranked by fused evidence."""
+
+    para: int
+    score: float  # fused
+    rank: int
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    key: int
+    start: int  # offsets in the paragraph text
+    end: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def encoder_name(self) -> str: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    # -- search ------------------------------------------------------------------------------
+    def dense_search(self, query: np.ndarray, k: int) -> list[PassageHit]: ...
+
+    def lexical_search(self, tokens: list[str], text: str, k: int) -> list[PassageHit]:
+        """BM25; ``tokens`` are our jieba tokens of the question, ``text`` its normalised form
+        (a store that analyses text itself, as Milvus does, uses the latter)."""
+        ...
+
+    def hybrid_search(
+        self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int
+    ) -> list[Hit]: ...
+
+    # -- reading -----------------------------------------------------------------------------
+    def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]: ...
+
+    def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        """Each paragraph's sentences in order, and their vectors (one row each)."""
+        ...
+
+    def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of passages, and for each token the corpus knows, how many contain it."""
+        ...
+
+    def words_by_pinyin(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Corpus words (two or more Han characters) by their toneless pinyin, for ``keys``."""
+        ...
+
+    def userdict(self) -> Path | None: ...
+
+    def document(self, doc: str) -> list[ParagraphRecord]:
+        """Every paragraph of document ``doc`` in reading order (none: not indexed)."""
+        ...
+
+    def outline(self) -> list[ArticleOutline]:
+        """Every indexed article with its sections and paragraph count."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A sha256 naming the indexed files and their contents."""
+        ...
+
+    # -- writing -----------------------------------------------------------------------------
+    def add(
+        self,
+        paragraphs: list[ParagraphRecord],
+        passages: list[SpanRecord],
+        sentences: list[SpanRecord],
+        passage_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """Add paragraphs with their passages and sentences (``para`` = row in ``paragraphs``)."""
+        ...
+
+    def delete_document(self, doc: str) -> int:
+        """Remove every paragraph of document ``doc``; return how many were removed."""
+        ...
+
+
+def rrf(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion of several rankings of ids (best first): the sum of 1 / (k + rank)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+def fuse(rankings: list[list[PassageHit]], k: int = 60) -> list[Hit]:
+    """Passages fused by RRF, then lifted to paragraphs (a paragraph takes its best passage)."""
+    para_of = {h.passage: h.para for ranking in rankings for h in ranking}
+    fused = rrf([[h.passage for h in ranking] for ranking in rankings], k)
+    best: dict[int, float] = {}
+    for passage, score in fused.items():
+        para = para_of[passage]
+        best[para] = max(score, best.get(para, 0.0))
+    # Ties break by first appearance in the rankings, which both back-ends share (keys differ).
+    first: dict[int, int] = {}
+    for ranking in rankings:
+        for h in ranking:
+            first.setdefault(h.para, len(first))
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1], first[kv[0]]))
+    return [Hit(para, score, rank) for rank, (para, score) in enumerate(ordered)]
+
+
+def idf(passages: int, df: int) -> float:
+    """BM25's inverse document frequency (as bm25s computes it)."""
+    return float(np.log(1.0 + (passages - df + 0.5) / (df + 0.5)))
+
+
+def key64(*parts: object) -> int:
+    """A stable signed 63-bit key from ``parts`` (Milvus primary keys are INT64)."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1

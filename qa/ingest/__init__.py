@@ -1,0 +1,1 @@
+"""Reading documents: decode, repair the layout, split into articles, sections and paragraphs."""

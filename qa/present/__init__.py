@@ -1,0 +1,1 @@
+"""Answers for people: terminal text, HTML, the source viewer, the web app and the CLI."""

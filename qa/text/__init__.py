@@ -1,0 +1,1 @@
+"""Text helpers every stage shares: script conversion and normalisation, jieba tokens."""
