@@ -36,7 +36,8 @@ import numpy as np
 
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.index.corpus import ArticleOutline, ParagraphRecord, SpanRecord, fingerprint, outline
-from qa.index.store import Hit, PassageHit, SentenceRow, fuse
+from qa.index.store import Hit, PassageHit, SentenceRow
+from qa.retrieve.fusion import fuse
 from qa.settings import FORMAT_VERSION
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at INFO

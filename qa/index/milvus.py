@@ -49,7 +49,8 @@ import numpy as np
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.index.corpus import ArticleOutline, ParagraphRecord, SpanRecord, fingerprint, outline
 from qa.index.local import is_han_word, pinyin_key
-from qa.index.store import Hit, PassageHit, SentenceRow, fuse, key64
+from qa.index.store import Hit, PassageHit, SentenceRow, key64
+from qa.retrieve.fusion import fuse
 from qa.settings import FORMAT_VERSION, Settings
 from qa.text.normalize import NORMALISER, normalize
 from qa.text.tokenize import TOKENIZER, tokenize

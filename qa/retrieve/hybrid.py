@@ -3,14 +3,15 @@
 Reciprocal rank fusion needs no score calibration between the two rankers: a passage's fused
 score is the sum over rankings of 1 / (k + rank). A paragraph takes the best score of its
 passages (long paragraphs are split into several). The store does the searching
-(:meth:`qa.index.store.Store.hybrid_search`); see :func:`qa.index.store.fuse`.
+(:meth:`qa.index.store.Store.hybrid_search`); see :func:`qa.retrieve.fusion.fuse`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from qa.index.store import Hit, Store, rrf
+from qa.index.store import Hit, Store
+from qa.retrieve.fusion import rrf
 
 __all__ = ["Hit", "retrieve", "rrf"]
 
