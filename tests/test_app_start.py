@@ -7,6 +7,7 @@ import pytest
 
 import app
 import qa.index.local
+from qa.present import launch
 from tests.conftest import write_corpus
 
 
@@ -17,7 +18,7 @@ class _Page:
 
 @pytest.fixture
 def started(monkeypatch, tmp_path):
-    monkeypatch.setattr(app, "build_app", lambda assistant, examples, *_: _Page())
+    monkeypatch.setattr(launch, "build_app", lambda assistant, examples, *_: _Page())
     corpus, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
 
     def start() -> int:

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from app import _examples
+from qa.present.launch import examples as _examples
 from qa.present.webapp import build_app
 from tests.browser import page
 from tests.conftest import ROOT
