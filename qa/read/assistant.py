@@ -275,19 +275,7 @@ class Assistant:
         sentences = sorted((w.start, w.end) for w in windows if w.para == chosen[best.window].para)
         q_start, q_end = quote_bounds(sentences, start, end)
         quote = text[q_start:q_end]
-        citation = Citation(
-            para.doc,
-            para.article,
-            para.title,
-            para.author,
-            para.paragraph,
-            q_start,
-            q_end,
-            quote,
-            start - q_start,
-            end - q_start,
-            para.section,
-        )
+        citation = cite(para, q_start, q_end, start - q_start, end - q_start)
         evidence = {"margin": margin(best), "score": best.score}
         confidence = reader_confidence(s.reader_confidence, evidence)
         if confidence < s.reader_abstain_below:
@@ -572,19 +560,7 @@ class Assistant:
                 end = following.end
         quote = text[start:end]
         span = answer_span(q, quote)
-        citation = Citation(
-            para.doc,
-            para.article,
-            para.title,
-            para.author,
-            para.paragraph,
-            start,
-            end,
-            quote,
-            span.start,
-            span.end,
-            para.section,
-        )
+        citation = cite(para, start, end, span.start, span.end)
         assert para.text[citation.start : citation.end] == citation.quote
         return citation
 
@@ -598,6 +574,14 @@ class Assistant:
 
 # The reader's margin where it finds no span in the quote at all (a quote of marks alone).
 NO_SPAN_MARGIN = -10.0
+
+
+def cite(para: ParagraphRecord, start: int, end: int, short_start: int, short_end: int) -> Citation:
+    """The citation of ``para.text[start:end]``, its short answer at ``short_start:short_end`` of the quote."""
+    return Citation(
+        para.doc, para.article, para.title, para.author, para.paragraph,
+        start, end, para.text[start:end], short_start, short_end, para.section,
+    )
 
 
 def _logit(p: float) -> float:
