@@ -18,7 +18,7 @@ from qa.index.local import Index
 from qa.ingest.chunk import MAX_SENTENCE, split_sentences
 from qa.ingest.decode import decode_bytes
 from qa.ingest.documents import ingest
-from qa.present import cli
+from qa.present import cli, cli_ask
 from qa.read.assistant import Assistant
 from qa.settings import Settings
 from tests.conftest import write_corpus
@@ -199,7 +199,7 @@ def test_ask_file_reports_bad_lines_as_error_objects_and_goes_on(fake_index, tmp
         b'{"question": "\xe6\xb5\xa6\xe4\xb8\x9c\xe6\x96\xb0\xe5\x8c\xba\xe8\xae\xbe\xe7\xab\x8b\xe4\xba\x8e\xe5\x93\xaa\xe4\xb8\x80\xe5\xb9\xb4"}\n'
     )
     monkeypatch.setattr(
-        cli,
+        cli_ask,
         "_load_assistant",
         lambda *a: Assistant.load(fake_index, Settings(reader="none"), encoder=FakeEncoder()),
     )

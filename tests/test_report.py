@@ -13,7 +13,7 @@ from qa.answer import Answer, Citation, Source
 from qa.evaluation import evaluate, report, report_plots
 from qa.evaluation.evaluate import Result
 from qa.evaluation.questions import GoldQuestion, read_jsonl_questions
-from qa.present import cli
+from qa.present import cli_eval
 from tests.test_evaluate import QUESTIONS, _write
 
 PLACE = ("上海.txt", 1, 2)
@@ -174,12 +174,12 @@ def test_eval_report_from_the_cli_draws_the_assistants_threshold(fake_assistant,
     questions = read_jsonl_questions(_write(tmp_path, QUESTIONS))
     out = tmp_path / "r.html"
     args = argparse.Namespace(json=False, predictions=None, report=str(out))
-    assert cli._report(args, tmp_path / "q.jsonl", "ix", fake_assistant, questions) == 0
+    assert cli_eval.report(args, tmp_path / "q.jsonl", "ix", fake_assistant, questions) == 0
     assert _column(capsys.readouterr().out.split("\n", 1)[1], "abst-F1", "factoid") == "—"
     page = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
     line = page.select_one("#plot-confidence g.threshold")
     assert line is not None and line["data-value"] == f"{fake_assistant.settings.abstain_below:.3f}"
     args.json, args.report = True, None
-    cli._report(args, tmp_path / "q.jsonl", "ix", fake_assistant, questions)
+    cli_eval.report(args, tmp_path / "q.jsonl", "ix", fake_assistant, questions)
     assert json.loads(capsys.readouterr().out)["by_type"]["factoid"]["abstain_f1"] is None
     assert re.search(r"<svg id=\"plot-types\"", out.read_text(encoding="utf-8"))

