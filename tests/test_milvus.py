@@ -190,6 +190,36 @@ def test_cli_index_ask_and_shard_flags(tiny_corpus, tmp_path, capsys, monkeypatc
     assert "0 <= i < n" in capsys.readouterr().err
 
 
+def test_cli_eval_on_milvus_scores_as_the_local_index_does(tiny_corpus, tmp_path, capsys, monkeypatch):
+    from tests.test_evaluate import QUESTIONS, SQUAD, _write
+
+    monkeypatch.setattr("qa.index.backends.LazyEncoder.__call__", lambda self: FakeEncoder())
+    monkeypatch.setattr("qa.index.backends.LazyEncoder.dim", FakeEncoder().dim)
+    monkeypatch.setattr("qa.index.encoders.get_encoder", lambda spec: FakeEncoder())
+    monkeypatch.setattr("qa.index.build.get_encoder", lambda spec: FakeEncoder())
+    monkeypatch.setattr("qa.read.assistant.get_encoder", lambda spec: FakeEncoder())
+    questions = _write(tmp_path, QUESTIONS)
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    common = ["--encoder", "fake:bigram-hash", "--reader", "none", "--json"]
+    milvus = ["--backend", "milvus", "--milvus-uri", str(tmp_path / "eval.db"), "--collection", "ev"]
+
+    def overall(*args: str) -> dict:
+        assert main(["eval", *args, *common]) == 0
+        scores = json.loads(capsys.readouterr().out)["overall"]
+        return {k: v for k, v in scores.items() if not k.startswith("latency")}
+
+    local = overall(str(questions), "--corpus", str(tiny_corpus), "--index", str(tmp_path / "ix"))
+    assert local["questions"] == 4 and local["citation"] > 0
+    assert overall(str(questions), "--corpus", str(tiny_corpus), *milvus) == local
+    # without --corpus the collection filled above is read as it stands
+    assert overall(str(questions), *milvus) == local
+    # a SQuAD file gets a collection of its own, filled on the first run and read on the second
+    squad_local = overall(str(squad), "--index", str(tmp_path / "squad_ix"))
+    assert overall(str(squad), *milvus) == squad_local
+    assert overall(str(squad), *milvus) == squad_local
+
+
 def test_local_store_add_and_delete_document(tiny_corpus, tmp_path):
     build_index(tiny_corpus, tmp_path / "ix", encoder=FakeEncoder())
     index = Index.load(tmp_path / "ix")
