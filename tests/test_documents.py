@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.documents import ingest, ingest_file
-from qa.ingest.pdf import Segment, reading_order
+from qa.ingest.pdf_order import Segment, reading_order
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 

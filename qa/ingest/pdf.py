@@ -2,10 +2,8 @@
 
 pdfplumber (on pdfminer.six) gives every character with its font, size and box. From those:
 
-- **lines**: characters on one baseline, cut where a gap is wider than a column gutter;
-- **reading order**: the page is cut recursively along its widest blank band (an X-Y cut),
-  after first cutting it at horizontal rules that span it: columns are read left to right,
-  each top to bottom, and a headline that spans columns is read before them;
+- **lines** and **reading order**: :mod:`qa.ingest.pdf_order`; the bands between horizontal
+  rules that span the page are read one after another;
 - **page furniture**: text above a rule at the top of the page (a masthead) or below one at
   the bottom, small print and page numbers in the margins, and lines repeated at the top or
   bottom of most pages are not body text: they are kept apart (``Pdf.furniture``);
@@ -27,12 +25,11 @@ import itertools
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
-from qa.ingest.layout import ends_sentence, is_wide, join_lines, remove_justification_spaces
+from qa.ingest.layout import ends_sentence, join_lines, remove_justification_spaces
 from qa.ingest.loaders import Block, table_blocks
+from qa.ingest.pdf_order import Segment, inside, reading_order, segments
 
 TITLE_RATIO = 1.35  # a line this much larger than the body text is a title
 HEADING_RATIO = 1.12  # ... and this much larger a section heading
@@ -44,20 +41,6 @@ REPEAT_SHARE = 0.12  # ... where a line is looked for on the other pages
 RULE_ZONE = 0.2  # a rule this near the top (or bottom) of the page closes a masthead (footer)
 CLAUSE = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[条章节款]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d))")
 PAGE_NUMBER = re.compile(r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d+\s*页(?:\s*/?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
-
-
-@dataclass
-class Segment:
-    """Characters on one baseline with no gap wider than a gutter."""
-
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    page: int
-    table: list[list[str]] | None = None  # a table found by its ruling lines, in its box
 
 
 @dataclass(frozen=True)
@@ -87,7 +70,7 @@ def read_pdf(data: bytes) -> Pdf:
                 if float(e["x1"]) - float(e["x0"]) > 0.5 * float(page.width)
             ]
             boxes = [(t.bbox, t.extract()) for t in page.find_tables()]
-            chars = [c for c in page.chars if not any(_inside(c, box) for box, _ in boxes)]
+            chars = [c for c in page.chars if not any(inside(c, box) for box, _ in boxes)]
             tables = [
                 Segment("", box[0], box[2], box[1], box[3], 0.0, number, [[c or "" for c in r] for r in rows])
                 for box, rows in boxes
@@ -95,89 +78,6 @@ def read_pdf(data: bytes) -> Pdf:
             pages.append((float(page.height), segments(chars, number) + tables, rules))
             whole.append("".join(c["text"] for c in page.chars))
     return replace(layout(pages), text="\n".join(whole))
-
-
-def _inside(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x, y = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
-
-
-def segments(chars: Sequence[dict[str, Any]], page: int) -> list[Segment]:
-    """The page's characters grouped into segments (a line of one column)."""
-    rows: list[list[dict[str, Any]]] = []
-    for ch in sorted((c for c in chars if c["text"].strip() or c["text"] == " "), key=lambda c: (c["bottom"], c["x0"])):
-        if rows and abs(rows[-1][-1]["bottom"] - ch["bottom"]) <= 0.3 * max(ch["size"], 1.0):
-            rows[-1].append(ch)
-        else:
-            rows.append([ch])
-    out: list[Segment] = []
-    for row in rows:
-        row.sort(key=lambda c: c["x0"])
-        piece: list[dict[str, Any]] = []
-        for ch in row:
-            if piece and ch["x0"] - piece[-1]["x1"] > 1.5 * max(ch["size"], piece[-1]["size"]):
-                out.append(_segment(piece, page))
-                piece = []
-            piece.append(ch)
-        out.append(_segment(piece, page))
-    return [s for s in out if s.text]
-
-
-def _segment(chars: list[dict[str, Any]], page: int) -> Segment:
-    text = ""
-    for prev, ch in zip([None, *chars[:-1]], chars, strict=True):
-        if prev is not None and ch["text"] != " " and prev["text"] != " ":
-            gap = ch["x0"] - prev["x1"]
-            if gap > 0.25 * ch["size"] and not (is_wide(prev["text"][-1]) and is_wide(ch["text"][0])):
-                text += " "
-        text += ch["text"]
-    sizes = Counter(round(float(c["size"]), 1) for c in chars if c["text"].strip())
-    return Segment(
-        " ".join(text.split()),
-        float(chars[0]["x0"]),
-        float(chars[-1]["x1"]),
-        min(float(c["top"]) for c in chars),
-        max(float(c["bottom"]) for c in chars),
-        sizes.most_common(1)[0][0] if sizes else 0.0,
-        page,
-    )
-
-
-def reading_order(segs: list[Segment], gutter: float) -> list[list[Segment]]:
-    """X-Y cut: blocks of one column each, top to bottom, in reading order."""
-    return [sorted(b, key=lambda s: (s.top, s.x0)) for b in _cut(segs, gutter)[0] if b]
-
-
-def _cut(segs: list[Segment], gutter: float) -> tuple[list[list[Segment]], bool]:
-    """(blocks, whether a column cut was made inside): parts cut apart only horizontally, with
-    no columns inside either, stay one block."""
-    if len(segs) <= 1:
-        return [segs], False
-    v = _widest_gap([(s.x0, s.x1) for s in segs])
-    h = _widest_gap([(s.top, s.bottom) for s in segs])
-    if v and v[0] >= gutter and (not h or v[0] >= h[0]):
-        left, _ = _cut([s for s in segs if s.x1 <= v[1]], gutter)
-        right, _ = _cut([s for s in segs if s.x1 > v[1]], gutter)
-        return left + right, True
-    if h:
-        upper, cols_up = _cut([s for s in segs if s.bottom <= h[1]], gutter)
-        lower, cols_low = _cut([s for s in segs if s.bottom > h[1]], gutter)
-        if not cols_up and not cols_low:
-            return [upper[0] + lower[0]], False
-        return upper + lower, True
-    return [segs], False
-
-
-def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """The widest gap between the union of ``spans``: (width, its middle)."""
-    spans = sorted(spans)
-    best: tuple[float, float] | None = None
-    reach = spans[0][1]
-    for a, b in spans[1:]:
-        if a > reach and (best is None or a - reach > best[0]):
-            best = (a - reach, (a + reach) / 2)
-        reach = max(reach, b)
-    return best
 
 
 def layout(pages: list[Page]) -> Pdf:
