@@ -165,6 +165,15 @@ MODE_HELP = (
 READER_HELP = "shipped (default), a reader folder (qa train-reader --out), or none (sentence choice alone)"
 
 
+def _reader_arguments(p: argparse.ArgumentParser) -> None:
+    """The reader's flags, the same for ``qa ask`` and ``qa eval``."""
+    p.add_argument("--reader", help=READER_HELP)
+    p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
+    p.add_argument(
+        "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from qa.index import backends
 
@@ -212,11 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="embeddings", help="index folder (default: embeddings)")
     p.add_argument("--top-k", type=int, default=None, help="passages to list (default 5)")
     p.add_argument("--json", action="store_true", help="print the JSON contract (one object per line)")
-    p.add_argument("--reader", help=READER_HELP)
-    p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
-    p.add_argument(
-        "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
-    )
+    _reader_arguments(p)
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_ask)
 
@@ -228,11 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--report", help="write a self-contained HTML report here")
     p.add_argument("--predictions", help="write every answer (qa ask --json contract plus id) as JSONL here")
-    p.add_argument("--reader", help=READER_HELP)
-    p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
-    p.add_argument(
-        "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
-    )
+    _reader_arguments(p)
     backends.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
 
