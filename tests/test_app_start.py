@@ -39,8 +39,8 @@ def test_the_app_builds_a_missing_index_then_reads_each_artefact_once(started, m
     assert start() == 0
     assert "building the index" in capsys.readouterr().out
     read: list[Path] = []
-    digest = qa.index.local.sha256_file
-    monkeypatch.setattr(qa.index.local, "sha256_file", lambda path: read.append(path) or digest(path))
+    digest = qa.index.local.manifest.sha256_file
+    monkeypatch.setattr(qa.index.local.manifest, "sha256_file", lambda path: read.append(path) or digest(path))
     assert start() == 0
     assert "building the index" not in capsys.readouterr().out
     assert read and len(read) == len(set(read))  # every artefact checked, none twice

@@ -229,18 +229,20 @@ def test_local_store_add_and_delete_document(tiny_corpus, tmp_path):
         "成都.md",
     }
     assert index.term_statistics(["浦东"]) == (5, {})
-    from qa.index.corpus import flatten
+    from qa.index.corpus import IndexRows, flatten
     from qa.ingest.documents import ingest
 
     docs, _ = ingest(tiny_corpus / "上海.txt")
     paragraphs, passages, sentences = flatten(docs, 400, 120)
     encoder = FakeEncoder()
     index.add(
-        paragraphs,
-        passages,
-        sentences,
-        encoder.encode_passages([paragraphs[p.para].text[p.start : p.end] for p in passages]),
-        encoder.encode_passages([paragraphs[s.para].text[s.start : s.end] for s in sentences]),
+        IndexRows(
+            paragraphs,
+            passages,
+            sentences,
+            encoder.encode_passages([paragraphs[p.para].text[p.start : p.end] for p in passages]),
+            encoder.encode_passages([paragraphs[s.para].text[s.start : s.end] for s in sentences]),
+        )
     )
     assistant = Assistant.load(tmp_path / "ix", encoder=FakeEncoder())
     assert _cited(assistant, "浦东新区设立于哪一年？")[0] == "上海.txt"  # type: ignore[index]

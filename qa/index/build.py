@@ -22,18 +22,11 @@ import numpy as np
 
 from qa import __version__
 from qa.errors import NothingToIndexError, QAError
-from qa.index.corpus import SpanRecord, flatten
+from qa.index.corpus import IndexRows, SpanRecord, flatten
 from qa.index.encoders import Encoder, encoder_name, get_encoder
-from qa.index.local import (
-    Index,
-    read_manifest,
-    remove_stale_builds,
-    sha256_file,
-    verify_artefacts,
-    write_build,
-    write_manifest,
-    writing,
-)
+from qa.index.local.folder import remove_stale_builds, sha256_file, write_build, writing
+from qa.index.local.index import Index
+from qa.index.local.manifest import read_manifest, verify_artefacts, write_manifest
 from qa.ingest.chunk import CHUNKER
 from qa.ingest.decode import display_name
 from qa.ingest.documents import Skipped, ingest_walked, walk
@@ -337,16 +330,8 @@ def build_from_documents(
             embedded_passages=n_pass,
             embedded_sentences=n_sent,
         )
-        build_id, artefacts = write_build(
-            index_dir,
-            paragraphs,
-            passages,
-            sentences,
-            passage_vectors,
-            sentence_vectors,
-            settings.index_fields(),
-            userdict,
-        )
+        made = IndexRows(paragraphs, passages, sentences, passage_vectors, sentence_vectors)
+        build_id, artefacts = write_build(index_dir, made, settings.index_fields(), userdict)
         manifest = {
             "format_version": FORMAT_VERSION,
             "qa_version": __version__,

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from qa.ingest.chunk import passage_spans, split_sentences
 from qa.records import Document
 
@@ -72,6 +74,21 @@ class SpanRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """What an index holds, as five parallel tables: paragraphs, the passages and sentences cut
+    from them (``para`` = a row of ``paragraphs``), and a vector per passage and per sentence."""
+
+    paragraphs: list[ParagraphRecord]
+    passages: list[SpanRecord]
+    sentences: list[SpanRecord]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+    def passage_texts(self) -> list[str]:
+        return [self.paragraphs[p.para].text[p.start : p.end] for p in self.passages]
 
 
 def text_hash(text: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from qa.errors import QAError, UnreadableFileError
 from qa.index.build import BuildReport
-from qa.index.corpus import flatten
+from qa.index.corpus import IndexRows, flatten
 from qa.index.encoders import Encoder
 from qa.index.local import sha256_file
 from qa.index.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
@@ -187,7 +187,7 @@ def _write(
     texts += [paragraphs[s.para].text[s.start : s.end] for s in sentences]
     vectors = _embed(texts, encoder, settings.batch_size)
     store.renew()  # embedding a batch can take minutes: the lease says this writer lives
-    store.add(paragraphs, passages, sentences, vectors[: len(passages)], vectors[len(passages) :])
+    store.add(IndexRows(paragraphs, passages, sentences, vectors[: len(passages)], vectors[len(passages) :]))
     store.mark_documents(files, COUNTED)
     store.mark_documents(files, COMPLETE)
     report.documents += len(documents)

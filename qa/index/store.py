@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from qa.index.corpus import ArticleOutline, ParagraphRecord, SpanRecord
+from qa.index.corpus import ArticleOutline, IndexRows, ParagraphRecord
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,8 @@ class Store(Protocol):
         ...
 
     # -- writing -----------------------------------------------------------------------------
-    def add(
-        self,
-        paragraphs: list[ParagraphRecord],
-        passages: list[SpanRecord],
-        sentences: list[SpanRecord],
-        passage_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        """Add paragraphs with their passages and sentences (``para`` = row in ``paragraphs``)."""
+    def add(self, rows: IndexRows) -> None:
+        """Add paragraphs with their passages, sentences and vectors."""
         ...
 
     def delete_document(self, doc: str) -> int:

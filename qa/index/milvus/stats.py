@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from qa.errors import QAError
-from qa.index.local import is_han_word, pinyin_key
 from qa.index.milvus.connect import Collections
 from qa.index.milvus.schema import SHARDS_KEY, STAT_ROWS_KEY, stat_row
 from qa.index.store import key64
+from qa.text.pinyin import is_han_word, pinyin_key
 from qa.text.tokenize import tokenize
 
 SHARDS_TTL_S = 1.0

@@ -8,10 +8,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
-from qa.index.corpus import ParagraphRecord, SpanRecord
-from qa.index.milvus import ledger, rows
+from qa.index.corpus import IndexRows
+from qa.index.milvus import ledger
+from qa.index.milvus import rows as made
 from qa.index.milvus.connect import Collections
 from qa.index.milvus.schema import COUNTED, NO_VECTOR, ROWS_KEY
 from qa.index.milvus.stats import TermStatistics
@@ -43,22 +42,15 @@ class Writes:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def add(
-        self,
-        paragraphs: list[ParagraphRecord],
-        passages: list[SpanRecord],
-        sentences: list[SpanRecord],
-        passage_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        keys = [key64(p.doc, p.article, p.paragraph) for p in paragraphs]
-        self.db.upsert("paragraphs", rows.paragraph_rows(keys, paragraphs, sentences))
-        self.db.upsert("sentences", rows.sentence_rows(keys, paragraphs, sentences, sentence_vectors))
-        self.db.upsert("passages", rows.passage_rows(keys, paragraphs, passages, passage_vectors))
-        self.stats.count([paragraphs[s.para].text[s.start : s.end] for s in passages], +1)
+    def add(self, rows: IndexRows) -> None:
+        keys = [key64(p.doc, p.article, p.paragraph) for p in rows.paragraphs]
+        self.db.upsert("paragraphs", made.paragraph_rows(keys, rows.paragraphs, rows.sentences))
+        self.db.upsert("sentences", made.sentence_rows(keys, rows.paragraphs, rows.sentences, rows.sentence_vectors))
+        self.db.upsert("passages", made.passage_rows(keys, rows.paragraphs, rows.passages, rows.passage_vectors))
+        self.stats.count(rows.passage_texts(), +1)
         # what each document wrote, for :meth:`verify` (after the rows: a crash in between
         # leaves the document unfinished, and unfinished documents are not checked)
-        self.db.upsert("stats", rows.ledger_rows(paragraphs, passages, sentences, self.shard))
+        self.db.upsert("stats", made.ledger_rows(rows.paragraphs, rows.passages, rows.sentences, self.shard))
 
     def delete_document(self, doc: str) -> int:
         """Remove a document's rows and take its passages out of the term statistics."""
