@@ -27,15 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.evaluation.questions import GoldQuestion, is_squad, read_jsonl_questions
 from qa.index.build import squad_index
-from qa.read.assistant import (
-    FEATURES,
-    PARAGRAPH_FEATURES,
-    PARAGRAPHS_CONSIDERED,
-    Assistant,
-    Window,
-    paragraph_features,
-    sentence_score,
-)
+from qa.read.assistant import PARAGRAPHS_CONSIDERED, Assistant
+from qa.read.evidence import FEATURES, Window, sentence_score
+from qa.read.pick import PARAGRAPH_FEATURES, choose, paragraph_features
 from qa.read.question import analyse
 from qa.settings import Settings
 from qa.text.normalize import has_han
@@ -74,8 +68,8 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
         qvec = assistant.encoder.encode_queries([q.text])[0]
         q, tokens = assistant.search_words(q, qvec)
         hits = assistant.retrieve(q, qvec, tokens)
-        idf, oov = assistant.idf(tokens)
-        windows = assistant.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], paras)
+        idf, oov = assistant.words.weights(tokens)
+        windows = assistant.evidence.windows(q, qvec, idf, hits[:PARAGRAPHS_CONSIDERED], paras)
         gold = next((k for k, p in enumerate(table) if (p.doc, p.article, p.paragraph) == g.gold_place), None)
         positive = np.array(
             [
@@ -93,7 +87,7 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
             gold_doc = table[gold].doc
             others = [h for h in hits if table[h.para].doc != gold_doc]
             removed = (
-                assistant.windows(q, qvec, idf, others[:PARAGRAPHS_CONSIDERED], paras),
+                assistant.evidence.windows(q, qvec, idf, others[:PARAGRAPHS_CONSIDERED], paras),
                 _oov_without(assistant, tokens, gold_doc),
             )
         doc = table[gold].doc if gold is not None else g.id
@@ -104,7 +98,7 @@ def collect(assistant: Assistant, questions: list[GoldQuestion]) -> list[Item]:
 def _oov_without(assistant: Assistant, tokens: list[str], doc: str) -> float:
     """Share of the question's IDF mass in words no passage outside ``doc`` contains."""
     index = assistant.store
-    idf, _ = assistant.idf(tokens)
+    idf, _ = assistant.words.weights(tokens)
     total = sum(idf.values())
     indptr, indices = index.bm25.scores["indptr"], index.bm25.scores["indices"]
     unknown = 0.0
@@ -187,7 +181,7 @@ def fit(items: list[Item]) -> Settings:
 
 
 def chosen(assistant: Assistant, item: Item, settings: Settings) -> Window | None:
-    return Assistant(assistant.store, assistant.encoder, settings).choose(_rescored(item, settings.weights))
+    return choose(_rescored(item, settings.weights), settings.paragraph_weights)
 
 
 def _positive(item: Item, window: Window) -> bool:

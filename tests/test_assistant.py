@@ -6,6 +6,7 @@ import pytest
 
 from qa.errors import QuestionError
 from qa.read.assistant import NO_ANSWER
+from qa.read.pick import choose, neighbour
 from qa.settings import Settings
 from tests.conftest import ROOT
 from tests.contract import ANSWER_FIELDS, CITATION_FIELDS, PASSAGE_FIELDS
@@ -55,8 +56,8 @@ def _windows(assistant, question):
     q, tokens = assistant.search_words(q, qvec)
     hits = assistant.retrieve(q, qvec, tokens)[:PARAGRAPHS_CONSIDERED]
     paras = assistant.store.paragraphs([h.para for h in hits])
-    idf, _ = assistant.idf(tokens)
-    return assistant.windows(q, qvec, idf, hits, paras), paras, tokens
+    idf, _ = assistant.words.weights(tokens)
+    return assistant.evidence.windows(q, qvec, idf, hits, paras), paras, tokens
 
 
 def test_answer_quotes_and_cites_the_paragraph(fake_assistant):
@@ -177,9 +178,9 @@ def test_traditional_and_full_width_versions_of_every_seed_question_cite_the_sam
 
 
 def test_romanised_names_in_a_foreign_question_find_the_corpus_words(fake_assistant):
-    assert fake_assistant.romanised_names("How many people live in Chongqing?") == ["重庆"]
-    assert "上海" in fake_assistant.romanised_names("When was Pudong in Shang Hai set up?")
-    assert fake_assistant.romanised_names("What is this?") == []
+    assert fake_assistant.words.romanised_names("How many people live in Chongqing?") == ["重庆"]
+    assert "上海" in fake_assistant.words.romanised_names("When was Pudong in Shang Hai set up?")
+    assert fake_assistant.words.romanised_names("What is this?") == []
     answer = fake_assistant.ask("How many people live in Chongqing?")
     assert answer.passages[0].doc == "重庆.txt"
 
@@ -209,7 +210,7 @@ def test_the_article_topic_does_not_choose_among_sibling_sentences(sibling_assis
 
 
 def _window(para, row, score, **features):
-    from qa.read.assistant import FEATURES, Window
+    from qa.read.evidence import FEATURES, Window
 
     return Window(para, row, -1, 0, 1, {f: features.get(f, 0.0) for f in FEATURES}, score)
 
@@ -217,11 +218,11 @@ def _window(para, row, score, **features):
 def test_a_paragraph_with_far_stronger_evidence_outranks_the_first_retrieved(fake_assistant):
     weak = [_window(0, 0, 1.0, paragraph=1.0, lexical=0.2), _window(0, 1, 0.5, paragraph=1.0)]
     strong = [_window(1, 2, 8.0, paragraph=0.95, lexical=1.0, bigrams=1.0, chars=1.0, align=1.0)]
-    assert fake_assistant.choose(weak + strong).row == 2
+    assert choose(weak + strong, fake_assistant.settings.paragraph_weights).row == 2
     # with equal evidence the retrieval order decides; inside the paragraph, the best sentence
     twin = [_window(1, 2, 1.0, paragraph=0.95, lexical=0.2)]
-    assert fake_assistant.choose(weak + twin).row == 0
-    assert fake_assistant.choose([]) is None
+    assert choose(weak + twin, fake_assistant.settings.paragraph_weights).row == 0
+    assert choose([], fake_assistant.settings.paragraph_weights) is None
 
 
 def test_an_adjacent_sentence_scoring_nearly_as_well_is_quoted_too(fake_assistant):
@@ -233,13 +234,13 @@ def test_an_adjacent_sentence_scoring_nearly_as_well_is_quoted_too(fake_assistan
     ]
     sentences = [replace(w, start=2 * i, end=2 * i + 2) for i, w in enumerate(sentences)]
     best = sentences[0]
-    assert fake_assistant.neighbour(best, sentences).row == 11
+    assert neighbour(best, sentences, margin).row == 11
     # a sentence two away does not pair, however close; nor does a clearly weaker neighbour
     far = [sentences[0], replace(sentences[1], score=5.0 - 2 * margin), sentences[2]]
-    assert fake_assistant.neighbour(best, far) is None
+    assert neighbour(best, far, margin) is None
     # a neighbour in another paragraph is no neighbour
     other = [best, replace(sentences[1], para=1)]
-    assert fake_assistant.neighbour(best, other) is None
+    assert neighbour(best, other, margin) is None
 
 
 @pytest.mark.parametrize(

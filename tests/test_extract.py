@@ -117,10 +117,10 @@ _TEXT = st.text(alphabet="甲乙丙丁戊，。", max_size=30)
 def test_longest_common_substring_matches_difflib(a, b):
     from difflib import SequenceMatcher
 
-    from qa.read.assistant import _longest_common
+    from qa.read.evidence import longest_common
 
     expected = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size
-    assert _longest_common(a, b) == expected
+    assert longest_common(a, b) == expected
 
 
 @given(_TEXT, _TEXT)
