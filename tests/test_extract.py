@@ -125,7 +125,7 @@ def test_longest_common_substring_matches_difflib(a, b):
 
 @given(_TEXT, _TEXT)
 def test_anchor_search_finds_the_longest_piece_as_a_full_scan_does(context, haystack):
-    from qa.read.extract import MIN_CONTEXT, _longest_head_in, _longest_tail_in
+    from qa.read.align import MIN_CONTEXT, longest_head_in, longest_tail_in
 
     def scan(piece_of, locate):  # every size, longest first
         best = None
@@ -138,10 +138,10 @@ def test_anchor_search_finds_the_longest_piece_as_a_full_scan_does(context, hays
         return best[1] if best else None
 
     n = len(context)
-    assert _longest_head_in(context, haystack) == scan(
+    assert longest_head_in(context, haystack) == scan(
         lambda d, s: context[d : d + s], lambda p: haystack.find(p, 0)
     )
-    assert _longest_tail_in(context, haystack) == scan(
+    assert longest_tail_in(context, haystack) == scan(
         lambda d, s: context[n - d - s : n - d], lambda p: haystack.rfind(p, 0, len(haystack))
     )
 
@@ -168,7 +168,7 @@ def test_an_organisation_keeps_the_nouns_that_name_it():
 
 @given(_TEXT, st.sampled_from(["什么", "多少", "谁", "哪里"]), _TEXT, _TEXT)
 def test_a_sentence_sharing_no_character_pair_with_the_question_does_not_align(left, wh, right, sentence):
-    from qa.read.extract import alignment, context_pairs
+    from qa.read.align import alignment, context_pairs
 
     # (the assistant skips alignment for such sentences: the shortcut must change nothing)
     q = analyse(left + wh + right + "？")

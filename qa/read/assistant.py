@@ -28,12 +28,12 @@ from qa.index.local import Index
 from qa.index.store import Hit, Store
 from qa.read import pick
 from qa.read.evidence import Evidence, Window
-from qa.read.extract import warm_up
 from qa.read.followup import resolve
 from qa.read.question import Question, analyse
 from qa.read.quote import cite, quote
 from qa.read.reader.choose import Candidate, clean_span, margin, passages, quote_bounds, readings
 from qa.read.reader.model import NumpyReader, Passage, load_reader
+from qa.read.tags import warm_up
 from qa.read.words import SearchWords
 from qa.retrieve.hybrid import retrieve
 from qa.settings import Settings

@@ -15,8 +15,9 @@ import numpy as np
 
 from qa.index.corpus import ParagraphRecord
 from qa.index.store import Hit, Store
-from qa.read.extract import alignment, context_pairs, has_typed_answer, proper_names
+from qa.read.align import alignment, context_pairs
 from qa.read.question import Question
+from qa.read.tags import has_typed_answer, proper_names
 from qa.settings import Settings
 from qa.text.normalize import has_han, normalize
 from qa.text.tokenize import tokenize
