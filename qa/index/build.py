@@ -9,11 +9,8 @@ encoder.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,13 +19,14 @@ import numpy as np
 
 from qa import __version__
 from qa.errors import NothingToIndexError, QAError
-from qa.index.corpus import IndexRows, SpanRecord, flatten
+from qa.index.corpus import IndexRows, flatten
 from qa.index.encoders import Encoder, encoder_name, get_encoder
+from qa.index.freshness import USERDICT, files_fingerprint, is_current_files
 from qa.index.local.folder import remove_stale_builds, sha256_file, write_build, writing
 from qa.index.local.index import Index
-from qa.index.local.manifest import read_manifest, verify_artefacts, write_manifest
+from qa.index.local.manifest import read_manifest, write_manifest
+from qa.index.vectors import VectorCache, progress_bar, reuse_and_embed
 from qa.ingest.chunk import CHUNKER
-from qa.ingest.decode import display_name
 from qa.ingest.documents import Skipped, ingest_walked, walk
 from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
@@ -39,7 +37,6 @@ if TYPE_CHECKING:
     from qa.evaluation.questions import GoldQuestion
 
 log = logging.getLogger(__name__)
-USERDICT = "userdict.txt"
 
 
 @dataclass
@@ -64,59 +61,6 @@ class BuildReport:
         )
 
 
-def corpus_fingerprint(corpus: Path, follow_links: bool = False) -> dict[str, str]:
-    """File name -> sha256 for every document file (and the user dictionary)."""
-    return _fingerprint(corpus, walk(corpus, follow_links)[0])
-
-
-def _fingerprint(corpus: Path, paths: list[Path]) -> dict[str, str]:
-    base = corpus if corpus.is_dir() else corpus.parent
-    files = {}
-    for p in paths:
-        try:
-            digest = sha256_file(p)
-        except OSError as exc:  # ingest skips it with the reason; a later read may succeed
-            digest = f"unreadable ({exc.strerror})"
-        files[display_name(p.relative_to(base).as_posix())] = digest
-    userdict = base / USERDICT
-    if userdict.is_file():
-        files[USERDICT] = userdict_hash(userdict)
-    return files
-
-
-def is_current(index_dir: Path, corpus: Path, settings: Settings, verify: bool = True) -> bool:
-    """True when the manifest says the index was built from these files with these settings.
-    ``verify=False`` skips the artefacts' checksums, for a caller that loads the index next (the
-    load checks them: each is read once)."""
-    return is_current_files(index_dir, corpus_fingerprint(corpus), settings, verify=verify)
-
-
-def is_current_files(
-    index_dir: Path,
-    files: dict[str, str],
-    settings: Settings,
-    encoder: str | None = None,
-    verify: bool = True,
-) -> bool:
-    """Same as :func:`is_current` for a given fingerprint (``encoder``: its name, if not the settings').
-
-    The artefacts are verified too (unless ``verify`` is false): a damaged index is never "current"."""
-    try:
-        manifest = read_manifest(index_dir)
-        if verify:
-            verify_artefacts(index_dir, manifest)
-    except QAError:
-        return False
-    return bool(
-        manifest["encoder"]["name"] == (encoder or encoder_name(settings.encoder))
-        and manifest["settings"] == settings.index_fields()
-        and manifest["normaliser"] == NORMALISER
-        and manifest["tokenizer"]["name"] == TOKENIZER
-        and manifest["corpus"]["files"] == files
-        and manifest.get("chunker") == CHUNKER
-    )
-
-
 def _previous(index_dir: Path, settings: Settings, name: str) -> Index | None:
     """The previous build, if it is sound and its vectors (from encoder ``name``) can be reused."""
     try:
@@ -128,73 +72,6 @@ def _previous(index_dir: Path, settings: Settings, name: str) -> Index | None:
     if old.encoder_name != name or old.manifest["settings"] != settings.index_fields():
         return None
     return old
-
-
-class VectorCache:
-    """Vectors kept as they are computed, one file per batch under ``index/.cache/<encoder>``,
-    so a build that dies (killed, out of memory, a crash after embedding) loses none of its
-    embedding: the next build reads them back by content hash. Removed once a build is in place.
-    A damaged or half-written batch file is ignored (it is written under a temporary name
-    and renamed when complete)."""
-
-    def __init__(self, index_dir: Path, encoder: str):
-        import hashlib
-
-        self.folder = index_dir / ".cache" / hashlib.sha256(encoder.encode()).hexdigest()[:16]
-
-    def load(self) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        for path in sorted(self.folder.glob("*.npz")) if self.folder.is_dir() else []:
-            try:
-                with np.load(path, allow_pickle=False) as batch:
-                    found.update(zip(batch["hashes"].tolist(), batch["vectors"], strict=True))
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("cached vectors %s not used: %s", path.name, exc)
-        return found
-
-    def put(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        import uuid
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = uuid.uuid4().hex
-        tmp = self.folder / f".{name}.npz"
-        np.savez(tmp, hashes=np.array(list(hashes)), vectors=np.asarray(vectors, dtype=np.float32))
-        os.replace(tmp, self.folder / f"{name}.npz")
-
-    def clear(self) -> None:
-        shutil.rmtree(self.folder.parent, ignore_errors=True)
-
-
-def _reuse_and_embed(
-    records: list[SpanRecord],
-    texts: Sequence[str],
-    old: dict[str, np.ndarray],
-    encode: Callable[[Sequence[str]], np.ndarray],
-    dim: Callable[[], int],
-    batch: int,
-    progress: Callable[[int], None],
-    cache: VectorCache | None = None,
-) -> tuple[np.ndarray, int]:
-    """Vectors for ``records``: reused by hash where possible, encoded in batches otherwise
-    (each batch kept in ``cache`` as soon as it is encoded)."""
-    missing: dict[str, str] = {}
-    for r, text in zip(records, texts, strict=True):
-        if r.hash not in old:
-            missing.setdefault(r.hash, text)
-    fresh: dict[str, np.ndarray] = {}
-    # Texts of similar length batch together, so a batch wastes little on padding.
-    todo = sorted(missing.items(), key=lambda item: len(item[1]))
-    for start in range(0, len(todo), batch):
-        chunk = todo[start : start + batch]
-        vectors = encode([text for _, text in chunk])
-        if cache is not None:
-            cache.put([h for h, _ in chunk], vectors)
-        fresh.update({h: v for (h, _), v in zip(chunk, vectors, strict=True)})
-        progress(len(chunk))
-    if not records:
-        return np.zeros((0, dim()), dtype=np.float32), 0
-    rows = [fresh[r.hash] if r.hash in fresh else old[r.hash] for r in records]
-    return np.vstack(rows).astype(np.float32), len(todo)
 
 
 def build_index(
@@ -213,7 +90,7 @@ def build_index(
         raise QAError(f"{corpus}: no such corpus folder")
     name = encoder.name if encoder is not None else encoder_name(settings.encoder)
     paths, passed_over = walk(corpus, follow_links)
-    files = _fingerprint(corpus, paths)
+    files = files_fingerprint(corpus, paths)
     if not rebuild and is_current_files(index_dir, files, settings, name):
         counts = read_manifest(index_dir)["counts"]
         return BuildReport(
@@ -287,10 +164,7 @@ def build_from_documents(
         old = None if rebuild else _previous(index_dir, settings, name)
         old_vectors: dict[str, np.ndarray] = {}
         if old is not None:
-            old_vectors.update({r.hash: v for r, v in zip(old.passages, old.passage_vectors, strict=True)})
-            old_vectors.update(
-                {r.hash: v for r, v in zip(old.sentence_table, old.sentence_vectors, strict=True)}
-            )
+            old_vectors.update(old.vectors_by_hash())
         cache = VectorCache(index_dir, name)
         if rebuild:
             cache.clear()
@@ -310,10 +184,10 @@ def build_from_documents(
             return int(old.manifest["encoder"]["dim"]) if old is not None else the_encoder().dim
 
         todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
-        bar = _progress_bar(todo, show_progress)
+        bar = progress_bar(todo, show_progress)
         embedded = []
         for rows, texts in ((passages, passage_texts), (sentences, sentence_texts)):
-            vectors, n = _reuse_and_embed(
+            vectors, n = reuse_and_embed(
                 rows, texts, old_vectors, lambda t: the_encoder().encode_passages(t), dim, settings.batch_size, bar, cache
             )
             old_vectors.update({r.hash: v for r, v in zip(rows, vectors, strict=True)})  # sentences reuse passages'
@@ -360,20 +234,3 @@ def build_from_documents(
         cache.clear()
         report.seconds = time.perf_counter() - started
         return report
-
-
-def _progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
-    """A tqdm bar on a terminal (not in CI logs); call with -1 to close."""
-    if not enabled or total == 0 or not sys.stderr.isatty():
-        return lambda n: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr)
-
-    def step(n: int) -> None:
-        if n < 0:
-            bar.close()
-        else:
-            bar.update(n)
-
-    return step

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.index import backends
-from qa.index.build import build_index, is_current
+from qa.index.build import build_index
+from qa.index.freshness import is_current
 from qa.present.webapp import build_app
 from qa.present.workspace import UploadLimits
 from qa.read.assistant import Assistant
