@@ -17,7 +17,7 @@ QA = ROOT / "qa"
 # Reading documents: decode, repair the layout, split into articles and paragraphs. It may use the
 # shared records and errors, nothing of the index, retrieval, reading or presenting.
 INGEST_MAY_USE = {"errors", "records"}
-WEB = {"present.webapp", "present.webfeedback", "present.launch"}  # the Gradio shell and its start
+WEB = {"present.webapp", "present.webhandlers", "present.webfeedback", "present.launch"}  # the Gradio shell and its start
 TRAINING = {"read.reader.train", "read.reader.torch_model"}
 STAGES = ("text", "ingest", "index", "retrieve", "read", "present", "evaluation")
 
