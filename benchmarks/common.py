@@ -15,7 +15,7 @@ def cmrc_index() -> Path | None:
     """The CMRC trial corpus indexed as `qa eval` caches it (built here if missing)."""
     if not CMRC.is_file():
         return None
-    from qa.index.build import squad_index
+    from qa.evaluation.questions import squad_index
     from qa.settings import Settings
 
     return squad_index(CMRC, Settings())[0]  # under embeddings/eval/ of the working directory

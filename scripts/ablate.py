@@ -22,7 +22,7 @@ from pathlib import Path
 from calibrate_reader import held_out_squad
 
 from qa.evaluation.evaluate import run, score
-from qa.index.build import squad_index
+from qa.evaluation.questions import squad_index
 from qa.read.assistant import Assistant
 from qa.settings import Settings
 

@@ -25,8 +25,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.evaluation.questions import GoldQuestion, is_squad, read_jsonl_questions
-from qa.index.build import squad_index
+from qa.evaluation.questions import GoldQuestion, is_squad, read_jsonl_questions, squad_index
 from qa.read.assistant import PARAGRAPHS_CONSIDERED, Assistant
 from qa.read.evidence import FEATURES, Window, sentence_score
 from qa.read.pick import PARAGRAPH_FEATURES, choose, paragraph_features

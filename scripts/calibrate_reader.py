@@ -38,7 +38,7 @@ import numpy as np
 
 from qa.errors import QuestionError
 from qa.evaluation.metrics import contains
-from qa.index.build import squad_index
+from qa.evaluation.questions import squad_index
 from qa.read.assistant import Assistant
 from qa.read.reader.model import SHIPPED
 from qa.read.reader.recipe import DEVELOPMENT, development_split, squad2_split

@@ -83,6 +83,26 @@ def test_build_and_ask_cites_like_the_local_back_end(tiny_corpus, tmp_path):
     assert store.term_statistics(tokens) == Index.load(tmp_path / "local").term_statistics(tokens)
 
 
+def test_milvus_own_fusion_is_used_only_when_asked_for(tiny_corpus, tmp_path):
+    from qa.retrieve.hybrid import retrieve
+    from qa.text.tokenize import tokenize
+
+    encoder = FakeEncoder()
+    store = _store(tmp_path)
+    feed(store, tiny_corpus, Settings(), lambda: encoder)
+    question = "浦东新区设立于哪一年？"
+    query = encoder.encode_queries([question])[0]
+    tokens = tokenize(question)
+    ours = retrieve(store, query, tokens, question, 20, 60)
+    assert store.own_fusion(query, question, 20, 60) is None  # ours unless told
+    store.fusion = "milvus"
+    theirs = retrieve(store, query, tokens, question, 20, 60)
+    assert theirs == store.own_fusion(query, question, 20, 60)
+    assert [h.rank for h in theirs] == list(range(len(theirs)))
+    top = store.paragraphs([theirs[0].para, ours[0].para])
+    assert top[theirs[0].para].doc == top[ours[0].para].doc == "上海.txt"
+
+
 def test_delete_a_document(tiny_corpus, tmp_path):
     store = _store(tmp_path)
     feed(store, tiny_corpus, Settings(), FakeEncoder)

@@ -12,12 +12,14 @@ is known.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
 from qa.records import Article, Document, Field, Paragraph
+from qa.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -94,3 +96,23 @@ def read_squad(path: Path) -> tuple[list[Document], list[GoldQuestion]]:
         article = Article(index=1, paragraphs=tuple(paragraphs), title_field=Field(title, 0))
         documents.append(Document(path=str(path), sha256="", articles=(article,), name=name))
     return documents, questions
+
+
+def squad_index(
+    path: Path, settings: Settings, index_dir: Path | None = None, show_progress: bool = False
+) -> tuple[Path, list[GoldQuestion]]:
+    """The local index of a SQuAD-style question file, as ``qa eval`` keeps it (in
+    :func:`squad_index_dir` unless ``index_dir``; built when missing, rebuilt when
+    the file or the settings changed), and the file's questions."""
+    from qa.index.build import build_from_documents
+    from qa.index.freshness import is_current_files
+    from qa.index.local import sha256_file
+
+    digest = sha256_file(path)
+    index_dir = index_dir or squad_index_dir(path, digest)
+    documents, questions = read_squad(path)
+    files = {path.name: digest}
+    if not is_current_files(index_dir, files, settings):
+        print(f"indexing {len(documents)} documents from {path.name} into {index_dir} …", file=sys.stderr)
+        build_from_documents(documents, index_dir, settings, str(path), files, show_progress=show_progress)
+    return index_dir, questions

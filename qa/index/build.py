@@ -9,11 +9,9 @@ encoder.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,7 +20,7 @@ from qa.errors import NothingToIndexError, QAError
 from qa.index.corpus import IndexRows, flatten
 from qa.index.encoders import Encoder, encoder_name, get_encoder
 from qa.index.freshness import USERDICT, files_fingerprint, is_current_files
-from qa.index.local.folder import remove_stale_builds, sha256_file, write_build, writing
+from qa.index.local.folder import remove_stale_builds, write_build, writing
 from qa.index.local.index import Index
 from qa.index.local.manifest import read_manifest, write_manifest
 from qa.index.vectors import VectorCache, progress_bar, reuse_and_embed
@@ -32,9 +30,6 @@ from qa.records import Document
 from qa.settings import FORMAT_VERSION, Settings
 from qa.text.normalize import NORMALISER
 from qa.text.tokenize import TOKENIZER, userdict_hash
-
-if TYPE_CHECKING:
-    from qa.evaluation.questions import GoldQuestion
 
 log = logging.getLogger(__name__)
 
@@ -119,24 +114,6 @@ def build_index(
     report.skipped = skipped
     report.seconds = time.perf_counter() - started
     return report
-
-
-def squad_index(
-    path: Path, settings: Settings, index_dir: Path | None = None, show_progress: bool = False
-) -> tuple[Path, list[GoldQuestion]]:
-    """The local index of a SQuAD-style question file, as ``qa eval`` keeps it (in
-    :func:`qa.evaluation.questions.squad_index_dir` unless ``index_dir``; built when missing, rebuilt when
-    the file or the settings changed), and the file's questions."""
-    from qa.evaluation.questions import read_squad, squad_index_dir
-
-    digest = sha256_file(path)
-    index_dir = index_dir or squad_index_dir(path, digest)
-    documents, questions = read_squad(path)
-    files = {path.name: digest}
-    if not is_current_files(index_dir, files, settings):
-        print(f"indexing {len(documents)} documents from {path.name} into {index_dir} …", file=sys.stderr)
-        build_from_documents(documents, index_dir, settings, str(path), files, show_progress=show_progress)
-    return index_dir, questions
 
 
 def build_from_documents(

@@ -64,10 +64,6 @@ class Store(Protocol):
         (a store that analyses text itself, as Milvus does, uses the latter)."""
         ...
 
-    def hybrid_search(
-        self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int
-    ) -> list[Hit]: ...
-
     # -- reading -----------------------------------------------------------------------------
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]: ...
 

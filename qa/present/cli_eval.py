@@ -16,8 +16,8 @@ from qa.settings import Settings
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """``qa eval``: score an assistant on a question file (SQuAD JSON or JSONL)."""
-    from qa.evaluation.questions import is_squad, read_jsonl_questions
-    from qa.index.build import build_index, squad_index
+    from qa.evaluation.questions import is_squad, read_jsonl_questions, squad_index
+    from qa.index.build import build_index
     from qa.read.assistant import Assistant
 
     path = Path(args.questions)

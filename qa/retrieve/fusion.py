@@ -2,8 +2,8 @@
 
 RRF needs no score calibration between the two rankers: a passage's fused score is the sum over
 rankings of 1 / (k + rank). A paragraph takes the best score of its passages (long paragraphs
-are split into several). Both stores (:mod:`qa.index.local`, :mod:`qa.index.milvus`) fuse their
-rankings here, so they rank alike.
+are split into several). Both back-ends' rankings are fused here (:mod:`qa.retrieve.hybrid`), so
+they rank alike.
 """
 
 from __future__ import annotations

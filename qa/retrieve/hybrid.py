@@ -1,23 +1,31 @@
-"""Hybrid retrieval: BM25 and dense rankings of passages, fused, then lifted to paragraphs.
-
-Reciprocal rank fusion needs no score calibration between the two rankers: a passage's fused
-score is the sum over rankings of 1 / (k + rank). A paragraph takes the best score of its
-passages (long paragraphs are split into several). The store does the searching
-(:meth:`qa.index.store.Store.hybrid_search`); see :func:`qa.retrieve.fusion.fuse`.
-"""
+"""Hybrid retrieval: BM25 and dense rankings of passages from the store, fused by reciprocal
+rank (:func:`qa.retrieve.fusion.fuse`), then lifted to paragraphs. Both back-ends rank alike:
+they search, this module fuses."""
 
 from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from qa.index.store import Hit, Store
-from qa.retrieve.fusion import rrf
+from qa.retrieve.fusion import fuse, rrf
 
 __all__ = ["Hit", "retrieve", "rrf"]
+
+
+@runtime_checkable
+class FusesItself(Protocol):
+    """A store that may fuse the two rankings itself (Milvus's own RRF, for benchmarks)."""
+
+    def own_fusion(self, query: np.ndarray, text: str, k: int, rrf_k: int) -> list[Hit] | None: ...
 
 
 def retrieve(
     store: Store, query: np.ndarray, tokens: list[str], text: str, candidates: int = 50, k: int = 60
 ) -> list[Hit]:
-    """Paragraphs ranked by fused BM25 + dense evidence, best first."""
-    return store.hybrid_search(query, tokens, text, candidates, k)
+    """Paragraphs ranked by fused BM25 + dense evidence, best first (``candidates`` passages
+    from each ranker; ``k``: the RRF constant)."""
+    if isinstance(store, FusesItself) and (own := store.own_fusion(query, text, candidates, k)) is not None:
+        return own
+    return fuse([store.dense_search(query, candidates), store.lexical_search(tokens, text, candidates)], k)

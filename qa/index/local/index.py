@@ -30,8 +30,7 @@ from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.index.corpus import ArticleOutline, IndexRows, ParagraphRecord, SpanRecord, fingerprint, outline
 from qa.index.local.folder import make_dense_index, read_jsonl, remove_stale_builds, write_build, writing
 from qa.index.local.manifest import counts, read_manifest, verify_artefacts, write_manifest
-from qa.index.store import Hit, PassageHit, SentenceRow
-from qa.retrieve.fusion import fuse
+from qa.index.store import PassageHit, SentenceRow
 from qa.text.pinyin import is_han_word, pinyin_key
 
 
@@ -116,9 +115,6 @@ class Index:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [PassageHit(int(i), self.passages[i].para, float(scores[i])) for i in top if scores[i] > 0]
-
-    def hybrid_search(self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int) -> list[Hit]:
-        return fuse([self.dense_search(query, k), self.lexical_search(tokens, text, k)], rrf_k)
 
     def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]:
         return {k: self.paragraph_table[k] for k in keys}

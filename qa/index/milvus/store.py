@@ -23,7 +23,6 @@ from qa.index.milvus.schema import LEDGER, create_collections
 from qa.index.milvus.stats import TermStatistics
 from qa.index.milvus.write import Writes
 from qa.index.store import Hit, PassageHit, SentenceRow, key64
-from qa.retrieve.fusion import fuse
 from qa.settings import Settings
 
 SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
@@ -156,9 +155,11 @@ class MilvusStore(Writes):
         return [PassageHit(int(r["id"]), int(r["entity"]["para"]), abs(float(r["distance"]))) for r in rows]
 
     @reading
-    def hybrid_search(self, query: np.ndarray, tokens: list[str], text: str, k: int, rrf_k: int) -> list[Hit]:
-        if self.fusion == "ours" or not text.strip():
-            return fuse([self.dense_search(query, k), self.lexical_search(tokens, text, k)], rrf_k)
+    def own_fusion(self, query: np.ndarray, text: str, k: int, rrf_k: int) -> list[Hit] | None:
+        """Milvus's own RRF over the two searches when ``fusion`` is "milvus" (benchmarks set it),
+        else None: :func:`qa.retrieve.hybrid.retrieve` fuses the rankings itself."""
+        if self.fusion != "milvus" or not text.strip():
+            return None
         return milvus_rrf(self.db, query, text, k, rrf_k)
 
     def _hit_fields(self) -> list[str]:
