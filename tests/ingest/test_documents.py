@@ -10,7 +10,7 @@ import pytest
 from qa.ingest.documents import ingest, ingest_file
 from qa.ingest.pdf_order import Segment, reading_order
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+CORPUS = Path(__file__).parent.parent / "data" / "corpus"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from qa.evaluation import evaluate, report, report_plots
 from qa.evaluation.evaluate import Result
 from qa.evaluation.questions import GoldQuestion, read_jsonl_questions
 from qa.present import cli_eval
-from tests.test_evaluate import QUESTIONS, _write
+from tests.evaluation.test_evaluate import QUESTIONS, _write
 
 PLACE = ("上海.txt", 1, 2)
 TEXT = "上海介绍。浦东新区设立于1992年，是改革开放的窗口。"

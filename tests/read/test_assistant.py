@@ -30,7 +30,7 @@ def _check_invariants(assistant, answer):
 
 
 # These tests pin the sentence choice and its rule-based short answers (``--reader none``); the
-# reader's own tests are in tests/test_reader.py, and the seed tests here run with it.
+# reader's own tests are in tests/read/test_reader.py, and the seed tests here run with it.
 RULES = Settings(reader="none")
 
 

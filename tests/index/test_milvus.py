@@ -211,7 +211,7 @@ def test_cli_index_ask_and_shard_flags(tiny_corpus, tmp_path, capsys, monkeypatc
 
 
 def test_cli_eval_on_milvus_scores_as_the_local_index_does(tiny_corpus, tmp_path, capsys, monkeypatch):
-    from tests.test_evaluate import QUESTIONS, SQUAD, _write
+    from tests.evaluation.test_evaluate import QUESTIONS, SQUAD, _write
 
     monkeypatch.setattr("qa.index.backends.LazyEncoder.__call__", lambda self: FakeEncoder())
     monkeypatch.setattr("qa.index.backends.LazyEncoder.dim", FakeEncoder().dim)
