@@ -23,13 +23,12 @@ from qa.index.freshness import USERDICT, files_fingerprint, is_current_files
 from qa.index.local.folder import remove_stale_builds, write_build, writing
 from qa.index.local.index import Index
 from qa.index.local.manifest import read_manifest, write_manifest
+from qa.index.recipe import Recipe
 from qa.index.vectors import VectorCache, progress_bar, reuse_and_embed
-from qa.ingest.chunk import CHUNKER
 from qa.ingest.documents import Skipped, ingest_walked, walk
 from qa.records import Document
-from qa.settings import FORMAT_VERSION, Settings
-from qa.text.normalize import NORMALISER
-from qa.text.tokenize import TOKENIZER, userdict_hash
+from qa.settings import Settings
+from qa.text.tokenize import userdict_hash
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def _previous(index_dir: Path, settings: Settings, name: str) -> Index | None:
         if index_dir.joinpath("manifest.json").exists():
             log.warning("previous index not reused: %s", exc)
         return None
-    if old.encoder_name != name or old.manifest["settings"] != settings.index_fields():
+    if Recipe.from_manifest(old.manifest).differences(Recipe(name, 0, settings.index_fields()), ("encoder", "settings")):
         return None
     return old
 
@@ -183,19 +182,12 @@ def build_from_documents(
         )
         made = IndexRows(paragraphs, passages, sentences, passage_vectors, sentence_vectors)
         build_id, artefacts = write_build(index_dir, made, settings.index_fields(), userdict)
+        recipe = Recipe.of(name, int(passage_vectors.shape[1]) if len(passage_vectors) else dim(), settings)
         manifest = {
-            "format_version": FORMAT_VERSION,
+            **recipe.manifest_fields(userdict_hash(userdict)),
             "qa_version": __version__,
             "build": build_id,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "encoder": {
-                "name": name,
-                "dim": int(passage_vectors.shape[1]) if len(passage_vectors) else dim(),
-            },
-            "settings": settings.index_fields(),
-            "normaliser": NORMALISER,
-            "chunker": CHUNKER,
-            "tokenizer": {"name": TOKENIZER, "userdict_sha256": userdict_hash(userdict)},
             "corpus": {"root": root, "files": files},
             "counts": {
                 "documents": report.documents,

@@ -10,12 +10,11 @@ from qa.errors import QAError
 from qa.index.encoders import encoder_name
 from qa.index.local.folder import sha256_file
 from qa.index.local.manifest import read_manifest, verify_artefacts
-from qa.ingest.chunk import CHUNKER
+from qa.index.recipe import Recipe
 from qa.ingest.decode import display_name
 from qa.ingest.documents import walk
 from qa.settings import Settings
-from qa.text.normalize import NORMALISER
-from qa.text.tokenize import TOKENIZER, userdict_hash
+from qa.text.tokenize import userdict_hash
 
 USERDICT = "userdict.txt"
 
@@ -63,11 +62,6 @@ def is_current_files(
             verify_artefacts(index_dir, manifest)
     except QAError:
         return False
-    return bool(
-        manifest["encoder"]["name"] == (encoder or encoder_name(settings.encoder))
-        and manifest["settings"] == settings.index_fields()
-        and manifest["normaliser"] == NORMALISER
-        and manifest["tokenizer"]["name"] == TOKENIZER
-        and manifest["corpus"]["files"] == files
-        and manifest.get("chunker") == CHUNKER
-    )
+    built = Recipe.from_manifest(manifest)
+    now = Recipe(encoder or encoder_name(settings.encoder), built.dim, settings.index_fields())
+    return not built.differences(now) and manifest["corpus"]["files"] == files

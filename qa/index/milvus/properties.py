@@ -4,31 +4,21 @@ the local back-end's manifest is."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from qa.errors import IndexMismatchError, IndexMissingError
 from qa.index.milvus.connect import Collections
 from qa.index.milvus.schema import COLLECTIONS, LEDGER
+from qa.index.recipe import Recipe
 from qa.settings import FORMAT_VERSION, Settings
-from qa.text.normalize import NORMALISER
-from qa.text.tokenize import TOKENIZER
 
-SAME_FOR_EVERY_WRITER = ("qa.settings", "qa.normaliser", "qa.tokenizer", "qa.ledger")
+SAME_FOR_EVERY_WRITER = ("settings", "normaliser", "tokenizer")
 
 
 def made_with(encoder_name: str, dim: int, settings: Settings, corpus_root: str) -> dict[str, str]:
-    """The properties a store made now carries."""
-    return {
-        "qa.format": str(FORMAT_VERSION),
-        "qa.encoder": encoder_name,
-        "qa.dim": str(dim),
-        "qa.settings": json.dumps(settings.index_fields(), sort_keys=True),
-        "qa.normaliser": NORMALISER,
-        "qa.tokenizer": TOKENIZER,
-        "qa.corpus_root": corpus_root,
-        "qa.ledger": LEDGER,
-    }
+    """The properties a store made now carries: its :class:`qa.index.recipe.Recipe`, the corpus
+    folder and the ledger's version."""
+    return {**Recipe.of(encoder_name, dim, settings).properties(), "qa.corpus_root": corpus_root, "qa.ledger": LEDGER}
 
 
 def read(client: Any, uri: str, name: str, encoder_name: str | None) -> dict[str, str]:
@@ -38,12 +28,13 @@ def read(client: Any, uri: str, name: str, encoder_name: str | None) -> dict[str
         raise IndexMissingError(f"no collection {name!r} in Milvus at {uri}: build one with `qa index --backend milvus`")
     described = client.describe_collection(f"{name}_passages")
     properties = {k: str(v) for k, v in described.get("properties", {}).items()}
-    if properties.get("qa.format") != str(FORMAT_VERSION):
+    built = Recipe.from_properties(properties)
+    if built.format_version != str(FORMAT_VERSION):
         raise IndexMismatchError(
-            f"collection {name!r} at {uri} has index format {properties.get('qa.format')!r}, this "
+            f"collection {name!r} at {uri} has index format {built.format_version!r}, this "
             f"version reads {FORMAT_VERSION}; rebuild with `qa index --backend milvus --rebuild`"
         )
-    if encoder_name is not None and properties.get("qa.encoder") != encoder_name:
+    if encoder_name is not None and built.encoder != encoder_name:
         raise IndexMismatchError(
             f"collection {name!r} at {uri} was built with encoder {properties.get('qa.encoder')!r}, "
             f"not {encoder_name!r}; index into another collection or rebuild with --rebuild"
@@ -52,13 +43,16 @@ def read(client: Any, uri: str, name: str, encoder_name: str | None) -> dict[str
 
 
 def check_same(found: dict[str, str], wanted: dict[str, str], name: str, uri: str) -> None:
-    """Refuse to add to a store built with other chunking, normaliser or tokeniser."""
-    for key in SAME_FOR_EVERY_WRITER:
-        if found.get(key) != wanted[key]:
-            raise IndexMismatchError(
-                f"collection {name!r} at {uri} was built with other {key[3:]} "
-                f"({found.get(key)}); rebuild with --rebuild or use another --collection"
-            )
+    """Refuse to add to a store built with other settings (chunking), normaliser or tokeniser,
+    or before its ledger was kept."""
+    differ = Recipe.from_properties(found).differences(Recipe.from_properties(wanted), SAME_FOR_EVERY_WRITER)
+    if found.get("qa.ledger") != wanted["qa.ledger"]:
+        differ.append("ledger")
+    for field in differ:
+        raise IndexMismatchError(
+            f"collection {name!r} at {uri} was built with other {field} "
+            f"({found.get('qa.' + field)}); rebuild with --rebuild or use another --collection"
+        )
 
 
 def load(db: Collections) -> None:
