@@ -2,7 +2,8 @@
 
 Two implementations stand behind it: :class:`qa.index.local.Index` (FAISS + bm25s files in a folder,
 the default) and :class:`qa.index.milvus.MilvusStore` (Milvus Lite, a Milvus server or a cluster).
-The assistant reads a store only through this protocol, so both answer alike.
+The assistant reads a store only through these protocols, so both answer alike: a dense index,
+a lexical index and a record table make a :class:`Store`; :class:`Writable` is the write half.
 
 Keys are integers: a paragraph key names one paragraph (a row number locally, a content-derived
 64-bit key in Milvus); a sentence key names one sentence.
@@ -46,29 +47,18 @@ class SentenceRow:
     end: int
 
 
-@runtime_checkable
-class Store(Protocol):
-    @property
-    def backend(self) -> str: ...
+class DenseIndex(Protocol):
+    """Passages by their vectors."""
 
-    @property
-    def encoder_name(self) -> str: ...
-
-    def describe(self) -> dict[str, Any]: ...
-
-    # -- search ------------------------------------------------------------------------------
     def dense_search(self, query: np.ndarray, k: int) -> list[PassageHit]: ...
+
+
+class LexicalIndex(Protocol):
+    """Passages by their words (BM25), and what the answer features need of its statistics."""
 
     def lexical_search(self, tokens: list[str], text: str, k: int) -> list[PassageHit]:
         """BM25; ``tokens`` are our jieba tokens of the question, ``text`` its normalised form
         (a store that analyses text itself, as Milvus does, uses the latter)."""
-        ...
-
-    # -- reading -----------------------------------------------------------------------------
-    def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]: ...
-
-    def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
-        """Each paragraph's sentences in order, and their vectors (one row each)."""
         ...
 
     def term_statistics(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
@@ -80,6 +70,16 @@ class Store(Protocol):
         ...
 
     def userdict(self) -> Path | None: ...
+
+
+class RecordTable(Protocol):
+    """The indexed paragraphs and sentences, read back by key or by document."""
+
+    def paragraphs(self, keys: Sequence[int]) -> dict[int, ParagraphRecord]: ...
+
+    def sentences(self, paras: Sequence[int]) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        """Each paragraph's sentences in order, and their vectors (one row each)."""
+        ...
 
     def document(self, doc: str) -> list[ParagraphRecord]:
         """Every paragraph of document ``doc`` in reading order (none: not indexed)."""
@@ -93,7 +93,25 @@ class Store(Protocol):
         """A sha256 naming the indexed files and their contents."""
         ...
 
-    # -- writing -----------------------------------------------------------------------------
+
+@runtime_checkable
+class Store(DenseIndex, LexicalIndex, RecordTable, Protocol):
+    """What answering reads: both back-ends are one."""
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def encoder_name(self) -> str: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Writable(Protocol):
+    """The write half: adding paragraphs and deleting documents (the local index writes a new
+    build and switches to it; Milvus writes rows)."""
+
     def add(self, rows: IndexRows) -> None:
         """Add paragraphs with their passages, sentences and vectors."""
         ...

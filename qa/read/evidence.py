@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.index.corpus import ParagraphRecord
-from qa.index.store import Hit, Store
+from qa.index.store import Hit, RecordTable
 from qa.read.align import alignment, context_pairs
 from qa.read.question import Question
 from qa.read.tags import has_typed_answer, proper_names
@@ -89,7 +89,7 @@ class Evidence:
     """Sentences' evidence for questions over one store (their words and bigrams computed once
     and kept; safe to share between threads)."""
 
-    def __init__(self, store: Store, settings: Settings, userdict: Path | None) -> None:
+    def __init__(self, store: RecordTable, settings: Settings, userdict: Path | None) -> None:
         self.store = store
         self.settings = settings
         self.userdict = userdict

@@ -8,10 +8,14 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from qa.index.store import Hit, Store
+from qa.index.store import DenseIndex, Hit, LexicalIndex
 from qa.retrieve.fusion import fuse, rrf
 
 __all__ = ["Hit", "retrieve", "rrf"]
+
+
+class Searchable(DenseIndex, LexicalIndex, Protocol):
+    """What retrieval needs of a store: its two rankings."""
 
 
 @runtime_checkable
@@ -22,7 +26,7 @@ class FusesItself(Protocol):
 
 
 def retrieve(
-    store: Store, query: np.ndarray, tokens: list[str], text: str, candidates: int = 50, k: int = 60
+    store: Searchable, query: np.ndarray, tokens: list[str], text: str, candidates: int = 50, k: int = 60
 ) -> list[Hit]:
     """Paragraphs ranked by fused BM25 + dense evidence, best first (``candidates`` passages
     from each ranker; ``k``: the RRF constant)."""

@@ -83,6 +83,17 @@ def test_build_and_ask_cites_like_the_local_back_end(tiny_corpus, tmp_path):
     assert store.term_statistics(tokens) == Index.load(tmp_path / "local").term_statistics(tokens)
 
 
+def test_both_back_ends_stand_behind_the_same_protocols(tiny_corpus, tmp_path):
+    from qa.index.store import Store, Writable
+    from qa.retrieve.hybrid import FusesItself
+
+    build_index(tiny_corpus, tmp_path / "local", encoder=FakeEncoder())
+    local, remote = Index.load(tmp_path / "local"), _store(tmp_path)
+    for store in (local, remote):
+        assert isinstance(store, Store) and isinstance(store, Writable)
+    assert isinstance(remote, FusesItself) and not isinstance(local, FusesItself)
+
+
 def test_milvus_own_fusion_is_used_only_when_asked_for(tiny_corpus, tmp_path):
     from qa.retrieve.hybrid import retrieve
     from qa.text.tokenize import tokenize
