@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from qa.errors import QAError, UnreadableFileError
 from qa.index.build import BuildReport
 from qa.index.corpus import IndexRows, flatten
 from qa.index.encoders import Encoder
 from qa.index.local import sha256_file
 from qa.index.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
+from qa.index.vectors import reuse_and_embed
 from qa.ingest.decode import display_name
 from qa.ingest.documents import Skipped, ingest_file, walk
 from qa.records import Document
@@ -185,7 +184,16 @@ def _write(
     )
     texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
     texts += [paragraphs[s.para].text[s.start : s.end] for s in sentences]
-    vectors = _embed(texts, encoder, settings.batch_size)
+    model = encoder()
+    vectors, _ = reuse_and_embed(
+        passages + sentences,
+        texts,
+        {},
+        model.encode_passages,
+        lambda: model.dim,
+        settings.batch_size * getattr(model, "workers", 1),
+        lambda n: None,
+    )
     store.renew()  # embedding a batch can take minutes: the lease says this writer lives
     store.add(IndexRows(paragraphs, passages, sentences, vectors[: len(passages)], vectors[len(passages) :]))
     store.mark_documents(files, COUNTED)
@@ -197,17 +205,3 @@ def _write(
     report.sentences += len(sentences)
     report.embedded_passages += len(passages)
     report.embedded_sentences += len(sentences)
-
-
-def _embed(texts: list[str], encoder: Callable[[], Encoder], batch: int) -> np.ndarray:
-    """Vectors for ``texts`` (each distinct text once, similar lengths batched together)."""
-    unique = sorted(set(texts), key=len)
-    model = encoder()
-    found: dict[str, np.ndarray] = {}
-    step = batch * getattr(model, "workers", 1)
-    for start in range(0, len(unique), step):
-        chunk = unique[start : start + step]
-        found.update(zip(chunk, model.encode_passages(chunk), strict=True))
-    if not texts:
-        return np.zeros((0, model.dim), dtype=np.float32)
-    return np.vstack([found[t] for t in texts]).astype(np.float32)
