@@ -17,14 +17,14 @@ import numpy as np
 
 from qa import __version__
 from qa.errors import NothingToIndexError, QAError
-from qa.index.corpus import IndexRows, flatten
+from qa.index.corpus import flatten
 from qa.index.encoders import Encoder, encoder_name, get_encoder
 from qa.index.freshness import USERDICT, files_fingerprint, is_current_files
 from qa.index.local.folder import remove_stale_builds, write_build, writing
 from qa.index.local.index import Index
 from qa.index.local.manifest import read_manifest, write_manifest
 from qa.index.recipe import Recipe
-from qa.index.vectors import VectorCache, progress_bar, reuse_and_embed
+from qa.index.vectors import VectorCache, embed_rows, progress_bar
 from qa.ingest.documents import Skipped, ingest_walked, walk
 from qa.records import Document
 from qa.settings import Settings
@@ -134,8 +134,6 @@ def build_from_documents(
         paragraphs, passages, sentences = flatten(
             documents, settings.passage_chars, settings.passage_overlap_chars
         )
-        passage_texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
-        sentence_texts = [paragraphs[s.para].text[s.start : s.end] for s in sentences]
 
         old = None if rebuild else _previous(index_dir, settings, name)
         old_vectors: dict[str, np.ndarray] = {}
@@ -161,14 +159,10 @@ def build_from_documents(
 
         todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
         bar = progress_bar(todo, show_progress)
-        embedded = []
-        for rows, texts in ((passages, passage_texts), (sentences, sentence_texts)):
-            vectors, n = reuse_and_embed(
-                rows, texts, old_vectors, lambda t: the_encoder().encode_passages(t), dim, settings.batch_size, bar, cache
-            )
-            old_vectors.update({r.hash: v for r, v in zip(rows, vectors, strict=True)})  # sentences reuse passages'
-            embedded.append((vectors, n))
-        (passage_vectors, n_pass), (sentence_vectors, n_sent) = embedded
+        made, n_pass, n_sent = embed_rows(
+            paragraphs, passages, sentences, old_vectors, lambda t: the_encoder().encode_passages(t), dim,
+            settings.batch_size, bar, cache,
+        )
         bar(-1)
 
         report = BuildReport(
@@ -180,9 +174,8 @@ def build_from_documents(
             embedded_passages=n_pass,
             embedded_sentences=n_sent,
         )
-        made = IndexRows(paragraphs, passages, sentences, passage_vectors, sentence_vectors)
         build_id, artefacts = write_build(index_dir, made, settings.index_fields(), userdict)
-        recipe = Recipe.of(name, int(passage_vectors.shape[1]) if len(passage_vectors) else dim(), settings)
+        recipe = Recipe.of(name, int(made.passage_vectors.shape[1]) if len(made.passage_vectors) else dim(), settings)
         manifest = {
             **recipe.manifest_fields(userdict_hash(userdict)),
             "qa_version": __version__,

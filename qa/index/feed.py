@@ -19,11 +19,11 @@ from pathlib import Path
 
 from qa.errors import QAError, UnreadableFileError
 from qa.index.build import BuildReport
-from qa.index.corpus import IndexRows, flatten
+from qa.index.corpus import flatten
 from qa.index.encoders import Encoder
 from qa.index.local import sha256_file
 from qa.index.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
-from qa.index.vectors import reuse_and_embed
+from qa.index.vectors import embed_rows
 from qa.ingest.decode import display_name
 from qa.ingest.documents import Skipped, ingest_file, walk
 from qa.records import Document
@@ -182,20 +182,13 @@ def _write(
     paragraphs, passages, sentences = flatten(
         documents, settings.passage_chars, settings.passage_overlap_chars
     )
-    texts = [paragraphs[p.para].text[p.start : p.end] for p in passages]
-    texts += [paragraphs[s.para].text[s.start : s.end] for s in sentences]
     model = encoder()
-    vectors, _ = reuse_and_embed(
-        passages + sentences,
-        texts,
-        {},
-        model.encode_passages,
-        lambda: model.dim,
+    rows, _, _ = embed_rows(
+        paragraphs, passages, sentences, {}, model.encode_passages, lambda: model.dim,
         settings.batch_size * getattr(model, "workers", 1),
-        lambda n: None,
     )
     store.renew()  # embedding a batch can take minutes: the lease says this writer lives
-    store.add(IndexRows(paragraphs, passages, sentences, vectors[: len(passages)], vectors[len(passages) :]))
+    store.add(rows)
     store.mark_documents(files, COUNTED)
     store.mark_documents(files, COMPLETE)
     report.documents += len(documents)

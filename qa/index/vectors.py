@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.index.corpus import SpanRecord
+from qa.index.corpus import IndexRows, ParagraphRecord, SpanRecord
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,31 @@ def reuse_and_embed(
         return np.zeros((0, dim()), dtype=np.float32), 0
     rows = [fresh[r.hash] if r.hash in fresh else old[r.hash] for r in records]
     return np.vstack(rows).astype(np.float32), len(todo)
+
+
+def embed_rows(
+    paragraphs: list[ParagraphRecord],
+    passages: list[SpanRecord],
+    sentences: list[SpanRecord],
+    known: dict[str, np.ndarray],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    dim: Callable[[], int],
+    batch: int,
+    progress: Callable[[int], None] = lambda n: None,
+    cache: VectorCache | None = None,
+) -> tuple[IndexRows, int, int]:
+    """The rows both back-ends write: every passage and sentence with its vector, reused from
+    ``known`` by content hash where it can be (a sentence that is also a passage is embedded
+    once), encoded otherwise; and how many passages and sentences were encoded."""
+    known = dict(known)
+    embedded = []
+    for rows in (passages, sentences):
+        texts = [paragraphs[r.para].text[r.start : r.end] for r in rows]
+        vectors, n = reuse_and_embed(rows, texts, known, encode, dim, batch, progress, cache)
+        known.update({r.hash: v for r, v in zip(rows, vectors, strict=True)})  # sentences reuse passages'
+        embedded.append((vectors, n))
+    (passage_vectors, n_passages), (sentence_vectors, n_sentences) = embedded
+    return IndexRows(paragraphs, passages, sentences, passage_vectors, sentence_vectors), n_passages, n_sentences
 
 
 def progress_bar(total: int, enabled: bool) -> Callable[[int], None]:
