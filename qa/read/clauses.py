@@ -109,9 +109,14 @@ def closes_inside(norm: str, start: int, end: int) -> bool:
     return i >= 0 and OPENERS[i] in norm[start + 1 : end - 1]
 
 
+# Words that open with the character of the particle 的 (的确 "indeed", 的士 "taxi").
+PARTICLE_WORDS = ("的确", "的士", "的卢", "的的")
+
+
 def trim(norm: str, start: int, end: int, verb: bool = True) -> tuple[int, int]:
     """Drop spaces and clause punctuation at the edges of a span, and (``verb``) a leading
-    是/为/在/于 (kept when a clause or sentence is the answer: it is part of the statement)."""
+    是/为/在/于 or the particle 的 (kept when a clause or sentence is the answer: it is part of
+    the statement): "寺庙的大殿…" aligned on "寺庙" leaves "的大殿…", whose answer is "大殿…"."""
     while (
         start < end
         and (norm[start].isspace() or norm[start] in CLAUSE_MARKS)
@@ -126,4 +131,6 @@ def trim(norm: str, start: int, end: int, verb: bool = True) -> tuple[int, int]:
         end -= 1
     if verb and end - start > 1 and norm[start] in "是为在于":
         start += 1
+    if verb and end - start > 1 and norm[start] == "的" and norm[start : start + 2] not in PARTICLE_WORDS:
+        start += 1  # the particle ties the answer to what the question named before it
     return start, end

@@ -46,7 +46,18 @@ def test_an_over_long_sentence_keeps_the_gap():
         "花了整整十二年的时间才陆续修建完成的，至今保存完好。"
     )
     assert len(sentence) > MAX_UNIT[Unit.SENTENCE]
-    assert _short("这座寺庙有什么特别之处？", sentence) == "的大殿全部采用木榫结构"
+    # the gap after the aligned "寺庙", without the particle that tied it to "寺庙"
+    assert _short("这座寺庙有什么特别之处？", sentence) == "大殿全部采用木榫结构"
+
+
+def test_a_gap_loses_a_leading_particle_but_not_a_word_that_opens_with_it():
+    from qa.read.clauses import trim
+
+    assert trim("的大殿", 0, 3) == (1, 3)
+    assert trim("的确可行", 0, 4) == (0, 4)  # 的确 "indeed"
+    assert trim("的士", 0, 2) == (0, 2)  # 的士 "taxi"
+    assert trim("的大殿", 0, 3, verb=False) == (0, 3)  # a clause or sentence keeps its words
+    assert trim("的", 0, 1) == (0, 1)
 
 
 @pytest.mark.parametrize("question", ["什么是木榫结构？", "木榫结构是什么？"])
