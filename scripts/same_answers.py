@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,7 +21,11 @@ def answers(path: Path) -> dict[str, dict[str, object]]:
 
 
 def main() -> int:
-    before, after = (answers(Path(p)) for p in sys.argv[1:3])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before", type=Path, help="predictions of one run (qa eval --predictions)")
+    parser.add_argument("after", type=Path, help="predictions of the other")
+    args = parser.parse_args()
+    before, after = answers(args.before), answers(args.after)
     differ = sorted(i for i in before.keys() | after.keys() if before.get(i) != after.get(i))
     print(f"{len(before)} and {len(after)} answers; {len(differ)} differ")
     for i in differ[:20]:
