@@ -111,7 +111,6 @@ def build_app(
 ) -> DemoApp:
     """The app for ``assistant``; ``uploads``: let visitors add files within these limits;
     ``feedback``: the folder feedback lines are appended to (no 👍/👎 without it)."""
-    limit = assistant.settings.max_question_chars
     # (the host's index is only read while the app serves: its outline is read once)
     host_articles = assistant.store.outline()
     spaces = Workspaces(assistant, uploads, host_articles=host_articles) if uploads is not None else None
@@ -131,7 +130,7 @@ def build_app(
                 with gr.Row():
                     box = gr.Textbox(
                         label="问题",
-                        placeholder=f"输入问题（不超过 {limit} 字），按回车提问",
+                        placeholder=f"输入问题（不超过 {on.limit} 字），按回车提问",
                         max_lines=3,
                         scale=5,
                         elem_id="question",
