@@ -51,12 +51,8 @@ def variants(base: Settings, only: str, off: list[str] | None = None) -> list[tu
             out.append((" and ".join(off) + " = 0", without(base, off)))
         return out
     if only in ("all", "weights"):
-        for name in base.weights:
-            out.append((f"sentence weight {name} = 0", replace(base, weights={**base.weights, name: 0.0})))
-        for name in base.paragraph_weights:
-            out.append(
-                (f"paragraph weight {name} = 0", replace(base, paragraph_weights={**base.paragraph_weights, name: 0.0}))
-            )
+        for kind, table in (("sentence", base.weights), ("paragraph", base.paragraph_weights)):
+            out += [(f"{kind} weight {name} = 0", without(base, [f"{kind}:{name}"])) for name in table]
     if only in ("all", "rules"):
         out.append(("neighbour sentence never quoted", replace(base, pair_margin=-1e9)))
         out.append(("extent model off (the reader's span as read)", replace(base, reader_extent=False)))
