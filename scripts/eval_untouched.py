@@ -5,9 +5,11 @@ questions that scripts/calibrate_reader.py (800, seed 0) and scripts/ablate.py (
 seed 0) drew: what is left decided neither the threshold nor any weight. (The articles are the
 same ones, so the paragraph weights were judged on their siblings.) Prints citation,
 containment, short-answer EM/F1 and abstention for the settings as they are and as they were
-before the paragraph weight ``top`` was dropped and the threshold recalibrated.
+before the paragraph weight ``top`` was dropped and the threshold recalibrated ("before"), and
+with the sentence weights ``focus`` and ``first`` as fitted on CMRC, before they were set to 0
+on scripts/ablate.py's evidence ("fitted").
 
-    python scripts/eval_untouched.py ../shared/data
+    python scripts/eval_untouched.py ../shared/data [--rows before,fitted,now]
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ BEFORE = {
     "short_confidence": {"bias": -0.9909, "sentence": 0.6055, "margin": 0.3229, "score": 0.0501},
     "short_abstain_below": 0.222,
 }
+FITTED = {"focus": 2.399, "first": 0.46}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", help="the shared data folder")
+    parser.add_argument("--rows", default="before,fitted,now", help="which settings to score, comma-separated")
     args = parser.parse_args()
     now = Settings()
     index_dir, questions = squad_index(held_out_squad(Path(args.data)), now)
@@ -46,7 +50,10 @@ def main() -> int:
         short_confidence=BEFORE["short_confidence"],
         short_abstain_below=BEFORE["short_abstain_below"],
     )
-    for name, settings in (("before", before), ("now", now)):
+    fitted = replace(now, weights={**now.weights, **FITTED})
+    rows = {"before": before, "fitted": fitted, "now": now}
+    for name in args.rows.split(","):
+        settings = rows[name]
         s = score(run(Assistant.load(index_dir, settings), rest))
         print(
             f"{name:6s} cite {s.citation:.3f}  contain {s.containment:.3f}  EM {s.em:.1f}  F1 {s.f1:.1f}  "
