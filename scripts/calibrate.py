@@ -1,6 +1,12 @@
 """Fit the sentence-choice weights, the paragraph-choice weights and the confidence model.
 
     python scripts/calibrate.py ../shared/data/cmrc2018_trial.json [seeds/questions.jsonl ...]
+    python scripts/calibrate.py --training ../shared/data --measure ../shared/data/cmrc2018_trial.json
+
+``--training DATA`` fits on the reader's own training data instead: the answerable questions of
+SQuAD 2.0 zh's training articles (its held-out fifth stays out) and two fifths of DRCD test's
+articles (traditional, with sibling paragraphs; a fixed sample), so that CMRC 2018 trial, given to ``--measure``, stays a development set:
+the current and the fitted settings are scored on it without fitting on it.
 
 For every question, every sentence of the top retrieved paragraphs gets its features
 (qa.read.assistant.FEATURES); a sentence is a positive when it contains a gold answer and lies in the
@@ -252,12 +258,41 @@ def fit_confidence(
     }, accuracy
 
 
+DRCD_SHARE = 0.4  # of DRCD test's articles: indexing all of them takes most of an hour on two cores
+
+
+def drcd_sample(path: Path, share: float = DRCD_SHARE, seed: int = 13) -> Path:
+    """A fixed sample of whole articles of DRCD test (traditional, as it is; siblings kept)."""
+    import json
+    import random
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    articles = list(data["data"])
+    kept = sorted(random.Random(seed).sample(range(len(articles)), round(len(articles) * share)))
+    out = Path("embeddings") / "eval" / f"{path.stem}_sample.json"
+    text = json.dumps({**data, "data": [articles[i] for i in kept]}, ensure_ascii=False)
+    if not out.exists() or out.read_text(encoding="utf-8") != text:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("questions", nargs="+")
+    parser.add_argument("questions", nargs="*")
+    parser.add_argument("--training", metavar="DATA", help="fit on DATA's SQuAD 2.0 zh training articles and DRCD test")
+    parser.add_argument("--measure", action="append", default=[], help="a question set to score on, never fitted on")
     parser.add_argument("--index", action="append", help="index for each question set (in order)")
     parser.add_argument("--keep-weights", action="store_true", help="fit only the confidence model")
     args = parser.parse_args()
+    if args.training:
+        from calibrate_reader import training_squad
+
+        from qa.read.reader.recipe import DRCD
+
+        args.questions += [str(training_squad(Path(args.training))), str(drcd_sample(Path(args.training) / DRCD))]
+    if not args.questions:
+        parser.error("give question sets or --training DATA")
     items: list[Item] = []
     assistant = None
     for n, path in enumerate(args.questions):
@@ -284,6 +319,11 @@ def main() -> int:
         print("paragraph_weights =", settings.paragraph_weights)
     conf, acc = fit_confidence(assistant, items, settings)
     print(f"confidence = {conf}  (training accuracy {acc:.3f})")
+    for path in args.measure:
+        measured, questions = load(Path(path), None)
+        part = collect(measured, questions)
+        show(f"{Path(path).name}, current:", accuracy(measured, part, current))
+        show(f"{Path(path).name}, fitted:", accuracy(measured, part, settings))
     return 0
 
 

@@ -46,6 +46,7 @@ from qa.settings import Settings
 
 FEATURES = {"short": ("sentence", "margin", "score"), "span": ("margin", "score")}
 HELD_SQUAD = Path("embeddings") / "eval" / "squad2_zh_held_out.json"
+TRAINING_SQUAD = Path("embeddings") / "eval" / "squad2_zh_training.json"
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 3000) -> np.ndarray:
@@ -90,24 +91,41 @@ def drawn_ids(questions: list) -> set[str]:
 
 def held_out_squad(data: Path) -> Path:
     """The held-out SQuAD 2.0 zh articles as a SQuAD-style file (for ``qa eval`` too)."""
+    return write_squad(squad2_split(data)[1], HELD_SQUAD, "squad2_zh held-out")
+
+
+def training_squad(data: Path) -> Path:
+    """The answerable questions of SQuAD 2.0 zh's training articles (those the reader trains on)
+    as a SQuAD-style file: what scripts/calibrate.py --training fits the sentence choice on."""
+    train = squad2_split(data)[0]
+    return write_squad(train, TRAINING_SQUAD, "squad2_zh training articles, answerable", answerable_only=True)
+
+
+def write_squad(examples: list, path: Path, version: str, answerable_only: bool = False) -> Path:
+    """``examples`` (qa.read.reader.data.Example) as a SQuAD-style file at ``path``, one title per
+    article (``answerable_only``: every paragraph, only the answerable questions); rewritten only
+    when its text changes (its index is kept by the file's sha256)."""
     by_article: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for ex in squad2_split(data)[1]:
+    for ex in examples:
         answers = [{"text": ex.context[ex.start : ex.end], "answer_start": ex.start}] if ex.start >= 0 else []
-        by_article[ex.article][ex.context].append(
+        qas = by_article[ex.article][ex.context]
+        if answerable_only and not answers:
+            continue
+        qas.append(
             {"id": ex.id, "question": ex.question, "answers": answers, "is_impossible": not answers}
         )
     doc = {
-        "version": "squad2_zh held-out",
+        "version": version,
         "data": [
             {"title": title, "paragraphs": [{"context": c, "qas": qas} for c, qas in contexts.items()]}
             for title, contexts in by_article.items()
         ],
     }
-    HELD_SQUAD.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(doc, ensure_ascii=False)
-    if not HELD_SQUAD.exists() or HELD_SQUAD.read_text(encoding="utf-8") != text:
-        HELD_SQUAD.write_text(text, encoding="utf-8")
-    return HELD_SQUAD
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 def main() -> int:
