@@ -7,9 +7,10 @@ same ones, so the paragraph weights were judged on their siblings.) Prints citat
 containment, short-answer EM/F1 and abstention for the settings as they are and as they were
 before the paragraph weight ``top`` was dropped and the threshold recalibrated ("before"), and
 with the sentence weights ``focus`` and ``first`` as fitted on CMRC, before they were set to 0
-on scripts/ablate.py's evidence ("fitted").
+on scripts/ablate.py's evidence ("fitted"), and without the reader re-reading the chosen
+paragraph's best sentences ("no-rerank").
 
-    python scripts/eval_untouched.py ../shared/data [--rows before,fitted,now]
+    python scripts/eval_untouched.py ../shared/data [--rows before,fitted,now,no-rerank]
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main() -> int:
         short_abstain_below=BEFORE["short_abstain_below"],
     )
     fitted = replace(now, weights={**now.weights, **FITTED})
-    rows = {"before": before, "fitted": fitted, "now": now}
+    rows = {"before": before, "fitted": fitted, "now": now, "no-rerank": replace(now, reader_rerank=1)}
     for name in args.rows.split(","):
         settings = rows[name]
         s = score(run(Assistant.load(index_dir, settings), rest))

@@ -64,7 +64,7 @@ def _suffixes() -> list[str]:
     return list(SUFFIXES)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
     changes: dict[str, Any] = {}
     if getattr(args, "encoder", None):
         changes["encoder"] = args.encoder
@@ -78,6 +78,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["reader_mode"] = args.reader_mode
     if getattr(args, "no_extent", False):
         changes["reader_extent"] = False
+    if getattr(args, "no_rerank", False):
+        changes["reader_rerank"] = 1
     return replace(Settings(), **changes)
 
 
@@ -111,18 +113,18 @@ def _cmd_index(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr, flush=True)
 
         report = backends.index_milvus(
-            args, Path(args.corpus), _settings(args), args.shard, args.workers, args.rebuild, progress
+            args, Path(args.corpus), settings_from(args), args.shard, args.workers, args.rebuild, progress
         )
     else:
         if args.shard != "0/1":
             raise QAError("--shard needs --backend milvus (a local index is one folder on one machine)")
-        _refuse_other_encoder(Path(args.index), _settings(args), args.rebuild)
-        encoder = backends.LazyEncoder(_settings(args), args.workers) if args.workers > 1 else None
+        _refuse_other_encoder(Path(args.index), settings_from(args), args.rebuild)
+        encoder = backends.LazyEncoder(settings_from(args), args.workers) if args.workers > 1 else None
         try:
             report = build_index(
                 Path(args.corpus),
                 Path(args.index),
-                _settings(args),
+                settings_from(args),
                 encoder=encoder() if encoder else None,
                 rebuild=args.rebuild,
                 show_progress=show,
@@ -144,13 +146,13 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from qa.present import cli_ask
 
-    return cli_ask.run(args, _settings(args))
+    return cli_ask.run(args, settings_from(args))
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from qa.present import cli_eval
 
-    return cli_eval.run(args, _settings(args))
+    return cli_eval.run(args, settings_from(args))
 
 
 def _cmd_train_reader(args: argparse.Namespace) -> int:
@@ -171,6 +173,9 @@ def _reader_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reader-mode", choices=["span", "short"], help=MODE_HELP)
     p.add_argument(
         "--no-extent", action="store_true", help="the reader's span as read, not grown by its extent model"
+    )
+    p.add_argument(
+        "--no-rerank", action="store_true", help="short mode: the quote by the sentence evidence alone, not re-read"
     )
 
 

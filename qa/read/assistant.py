@@ -31,8 +31,8 @@ from qa.read.evidence import Evidence, Window
 from qa.read.followup import resolve
 from qa.read.question import Question, analyse
 from qa.read.quote import cite, quote
-from qa.read.reader.choose import Candidate, clean_span, margin, passages, quote_bounds, readings
-from qa.read.reader.model import NumpyReader, Passage, load_reader
+from qa.read.reader.choose import Candidate, clean_span, margin, passages, quote_bounds, readings, reread
+from qa.read.reader.model import NumpyReader, PartsRead, Passage, load_reader
 from qa.read.tags import warm_up
 from qa.read.words import SearchWords
 from qa.retrieve.hybrid import retrieve
@@ -136,6 +136,9 @@ class Assistant:
         best = pick.choose(windows, self.settings.paragraph_weights)
         if best is None:
             return Answer(asked, NO_ANSWER, "", True, 0.0, (), sources, timings)
+        read = None
+        if self.reader is not None and self.settings.reader_rerank > 1 and has_han(q.text):
+            best, read = reread(self.reader, asked, paras[best.para].text, best, windows, self.settings)
         # (a question in another language ranks sentences by cosine, not on the margin's scale)
         neighbour = pick.neighbour(best, windows, self.settings.pair_margin) if has_han(q.text) else None
         citation = quote(q, best, paras[best.para], neighbour, pick.following(best, windows))
@@ -148,7 +151,7 @@ class Assistant:
             return Answer(asked, citation.quote, short, False, confidence, (citation,), sources, timings)
         # reader_mode "short": the reader finds the span in the quote, and its margin over its
         # no-answer score joins the sentence's confidence in the decision to answer
-        citation, evidence = self._read_short(asked, paras[best.para], citation)
+        citation, evidence = self._read_short(asked, paras[best.para], citation, read)
         evidence["sentence"] = _logit(confidence)
         confidence = reader_confidence(self.settings.short_confidence, evidence)
         timings["read"] = time.perf_counter() - t2 - timings["extract"]
@@ -196,11 +199,18 @@ class Assistant:
             return Answer(asked, NO_ANSWER, "", True, confidence, (), sources, timings, evidence)
         return Answer(asked, quote, text[start:end], False, confidence, (citation,), sources, timings, evidence)
 
-    def _read_short(self, asked: str, para: ParagraphRecord, citation: Citation) -> tuple[Citation, dict[str, float]]:
-        """``citation`` with its short answer found by the reader inside its quote, and the
-        reader's evidence for it (margin over the no-answer score, span score)."""
+    def _read_short(
+        self, asked: str, para: ParagraphRecord, citation: Citation, read: PartsRead | None = None
+    ) -> tuple[Citation, dict[str, float]]:
+        """``citation`` with its short answer read inside its quote (from ``read`` when that holds
+        the quote), and the reader's evidence (margin over the no-answer score, span score)."""
         assert self.reader is not None
-        spans = self.reader.read(asked, [Passage(para.text, (citation.start, citation.end))], within=(citation.start, citation.end))
+        bounds = (citation.start, citation.end)
+        if read is not None and read.holds(*bounds):
+            found = read.best(*bounds)
+            spans = [found] if found is not None else []
+        else:
+            spans = self.reader.read(asked, [Passage(para.text, bounds)], within=bounds)
         if not spans:
             return citation, {"margin": NO_SPAN_MARGIN, "score": 0.0}
         evidence = {"margin": margin(spans[0]), "score": spans[0].score}

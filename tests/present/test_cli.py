@@ -42,3 +42,12 @@ def test_ingest_text_shows_titles_authors_and_paragraph_openings(capsys):
 def test_ingest_missing_path_is_a_clear_error(capsys, tmp_path):
     assert main(["ingest", str(tmp_path / "nope")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_reader_flags_map_onto_the_settings():
+    from qa.present.cli import build_parser, settings_from
+
+    plain = settings_from(build_parser().parse_args(["ask", "问题"]))
+    assert plain.reader_rerank > 1 and plain.reader_extent
+    flagged = settings_from(build_parser().parse_args(["eval", "q.jsonl", "--no-rerank", "--no-extent", "--reader-mode", "span"]))
+    assert (flagged.reader_rerank, flagged.reader_extent, flagged.reader_mode) == (1, False, "span")

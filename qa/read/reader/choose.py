@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.read.evidence import Window
 from qa.read.reader.features import ReadSpan
-from qa.read.reader.model import Passage
+from qa.read.reader.model import NumpyReader, PartsRead, Passage
+from qa.settings import Settings
 
 # Marks a short answer does not begin or end with (the reader's token edges can take them in);
 # a quote or bracket whose other half is inside the answer stays ("“需求清单”").
@@ -71,6 +73,26 @@ def readings(
                 continue
             chosen.append(Reading(c.para, text, (c.start, c.end)))
     return chosen
+
+
+def reread(
+    reader: NumpyReader, question: str, text: str, best: Window, windows: Sequence[Window], settings: Settings
+) -> tuple[Window, PartsRead]:
+    """Of the best ``settings.reader_rerank`` sentences of ``best``'s paragraph (``text``) by their
+    evidence, the one whose evidence score plus ``settings.reader_rerank_weight`` times the
+    reader's best span score inside it is the highest, and the reading (for the short answer
+    next). A sentence the reader finds no span in counts the lowest span score found."""
+    ranked = sorted((w for w in windows if w.para == best.para), key=lambda w: -w.score)
+    sentences, weight = ranked[: settings.reader_rerank], settings.reader_rerank_weight
+    read = reader.read_parts(question, text, [(w.start, w.end) for w in sentences])
+    spans = [read.best(w.start, w.end) for w in sentences]
+    found = [s.score for s in spans if s is not None]
+    floor = min(found, default=0.0)
+    scored = [
+        (w.score + weight * (s.score if s is not None else floor), -k)
+        for k, (w, s) in enumerate(zip(sentences, spans, strict=True))
+    ]
+    return sentences[-max(scored)[1]], read
 
 
 def passages(chosen: Sequence[Reading]) -> list[Passage]:

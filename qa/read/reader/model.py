@@ -168,6 +168,24 @@ class NumpyReader:
         start, end = self.logits(rows)
         return best_spans(start, end, rows, contexts, per_row, within=within)
 
+    def read_parts(self, question: str, text: str, parts: Sequence[tuple[int, int]]) -> PartsRead:
+        """Read ``text`` in windows enough to hold each character range of ``parts`` (sentences,
+        say) whole: one centred on the first, then one centred on each next range that no
+        window so far holds."""
+        q = question_ids(self.tokenizer, question)
+        room = context_room(q, self.max_tokens)
+        context = self.tokenizer.tokenize(reader_text(text))
+        rows: list[Row] = []
+        for lo, hi in parts:
+            if any(_holds(context, r.window, lo, hi) for r in rows):
+                continue
+            inside = np.nonzero((context.ends > lo) & (context.starts < hi))[0]
+            centre = (int(inside[0]) + int(inside[-1])) // 2 if len(inside) else 0
+            first = max(0, min(centre - room // 2, len(context) - room))
+            rows.append(make_row(self.tokenizer, q, context, slice(first, min(len(context), first + room))))
+        start, end = self.logits(rows) if rows else (np.zeros((0, 0)), np.zeros((0, 0)))
+        return PartsRead(rows, context, start, end)
+
     def read_all(self, question: str, text: str, stride: int = 96) -> list[ReadSpan]:
         """Every window of one whole text (for evaluating the reader on gold paragraphs)."""
         q = question_ids(self.tokenizer, question)
@@ -178,6 +196,35 @@ class NumpyReader:
         ]
         start, end = self.logits(rows)
         return best_spans(start, end, rows, [context] * len(rows))
+
+
+def _holds(context: Tokens, window: slice, lo: int, hi: int) -> bool:
+    """Whether the tokens of ``window`` cover characters [lo, hi) of the text."""
+    inside = np.nonzero((context.ends > lo) & (context.starts < hi))[0]
+    return bool(len(inside)) and window.start <= int(inside[0]) and int(inside[-1]) < window.stop
+
+
+@dataclass(frozen=True)
+class PartsRead:
+    """One text read in a few windows (:meth:`NumpyReader.read_parts`), to ask for the best span
+    inside any range those windows hold."""
+
+    rows: list[Row]
+    context: Tokens
+    start: np.ndarray
+    end: np.ndarray
+
+    def holds(self, lo: int, hi: int) -> bool:
+        return any(_holds(self.context, r.window, lo, hi) for r in self.rows)
+
+    def best(self, lo: int, hi: int) -> ReadSpan | None:
+        """The best span inside characters [lo, hi), from the windows that hold it whole."""
+        rows = [r for r in self.rows if _holds(self.context, r.window, lo, hi)]
+        if not rows:
+            return None
+        keep = [k for k, r in enumerate(self.rows) if r in rows]
+        spans = best_spans(self.start[keep], self.end[keep], rows, [self.context] * len(rows), within=(lo, hi))
+        return spans[0] if spans else None
 
 
 def load_reader(spec: str) -> NumpyReader | None:
