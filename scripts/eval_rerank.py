@@ -26,7 +26,6 @@ from calibrate import collect, load
 from calibrate_reader import held_out_squad
 
 from qa.read.evidence import sentence_score
-from qa.read.reader.features import best_spans, context_room, make_row, question_ids, reader_text, windows
 from qa.read.reader.model import SHIPPED, NumpyReader
 from qa.settings import Settings
 
@@ -58,12 +57,7 @@ def main() -> int:
         idx = [k for k, w in enumerate(item.windows) if w.para == item.gold]
         if item.gold is None or not idx or not item.positive[idx].any():
             continue
-        q = question_ids(reader.tokenizer, g.question)
-        context = reader.tokenizer.tokenize(reader_text(table[item.gold].text))
-        room = context_room(q, reader.max_tokens)
-        rows = [make_row(reader.tokenizer, q, context, w) for w in windows(len(context), room, 96)]
-        start, end = reader.logits(rows)
-        spans = best_spans(start, end, rows, [context] * len(rows), per_row=60)
+        spans = reader.read_all(g.question, table[item.gold].text, per_row=60)
         evidence = np.array([sentence_score(weights, item.windows[k].features, item.han) for k in idx])
         read = np.array(
             [

@@ -32,6 +32,16 @@ def write_corpus(folder: Path, files: dict[str, str] = TINY) -> Path:
     return folder
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` ended by "。" (for tests that build windows)."""
+    out, start = [], 0
+    for n, c in enumerate(text):
+        if c == "。":
+            out.append((start, n + 1))
+            start = n + 1
+    return out
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from qa.index.corpus import ParagraphRecord
 from qa.read.evidence import FEATURES, Window
 from qa.read.question import analyse
 from qa.read.quote import cite, quote
+from tests.conftest import sentence_spans
 
 TEXT = "石柱县位于重庆东部。该县户籍人口约有五十万人。这是全市人口最少的县之一。全县的地形大致分为以下三类。平坝、丘陵和山地各有分布。降居顺成宫。"
 
@@ -12,17 +13,9 @@ def para(text: str = TEXT) -> ParagraphRecord:
     return ParagraphRecord("doc.txt", 1, "标题", None, 3, text, "一、概况")
 
 
-def sentences(text: str = TEXT) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for n, c in enumerate(text):
-        if c == "。":
-            out.append((start, n + 1))
-            start = n + 1
-    return out
-
 
 def window(k: int, text: str = TEXT, **features: float) -> Window:
-    spans = sentences(text)
+    spans = sentence_spans(text)
     start, end = spans[k]
     return Window(
         0, k, spans[k - 1][0] if k else -1, start, end, {**dict.fromkeys((*FEATURES, "context_focus"), 0.0), **features}, 1.0

@@ -9,20 +9,13 @@ from qa.read.evidence import FEATURES, Window
 from qa.read.reader.choose import reread
 from qa.read.reader.model import SHIPPED, NumpyReader
 from qa.settings import Settings
+from tests.conftest import sentence_spans
 
 pytestmark = pytest.mark.skipif(not (SHIPPED / "weights.npz").exists(), reason="no shipped reader in this checkout")
 
 FILLER = "这里的山水风光秀丽，四季气候宜人，游客络绎不绝。" * 12
 TEXT = "成都是四川省的省会。" + FILLER + "成都的大熊猫繁育研究基地建于1987年。" + FILLER + "成都的火锅也很有名。"
 
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    out, start = [], 0
-    for n, c in enumerate(text):
-        if c == "。":
-            out.append((start, n + 1))
-            start = n + 1
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +24,7 @@ def reader() -> NumpyReader:
 
 
 def test_windows_are_read_only_for_ranges_no_window_holds(reader):
-    spans = sentences(TEXT)
+    spans = sentence_spans(TEXT)
     first, middle, last = spans[0], spans[13], spans[-1]
     far = reader.read_parts("大熊猫基地建于哪一年？", TEXT, [first, middle, last])
     assert len(far.rows) == 3  # the text is far longer than one window
@@ -42,7 +35,7 @@ def test_windows_are_read_only_for_ranges_no_window_holds(reader):
 
 
 def test_the_best_span_inside_a_range_lies_inside_it(reader):
-    middle = sentences(TEXT)[13]
+    middle = sentence_spans(TEXT)[13]
     read = reader.read_parts("大熊猫繁育研究基地是哪一年建立的？", TEXT, [middle])
     span = read.best(*middle)
     assert span is not None and middle[0] <= span.start < span.end <= middle[1]
@@ -53,8 +46,8 @@ def test_reread_prefers_the_sentence_the_reader_finds_the_answer_in(reader):
     text = "成都是四川省的省会，被称为天府之国。成都的大熊猫繁育研究基地建于1987年。成都的火锅也很有名。"
     features = dict.fromkeys((*FEATURES, "context_focus"), 0.0)
     windows = [
-        Window(0, k, -1 if k == 0 else sentences(text)[k - 1][0], a, b, features, score)
-        for k, ((a, b), score) in enumerate(zip(sentences(text), (1.0, 0.9, 0.8), strict=True))
+        Window(0, k, -1 if k == 0 else sentence_spans(text)[k - 1][0], a, b, features, score)
+        for k, ((a, b), score) in enumerate(zip(sentence_spans(text), (1.0, 0.9, 0.8), strict=True))
     ]
     question = "大熊猫繁育研究基地是哪一年建立的？"
     chosen, read = reread(reader, question, text, windows[0], windows, Settings())

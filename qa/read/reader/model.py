@@ -186,8 +186,9 @@ class NumpyReader:
         start, end = self.logits(rows) if rows else (np.zeros((0, 0)), np.zeros((0, 0)))
         return PartsRead(rows, context, start, end)
 
-    def read_all(self, question: str, text: str, stride: int = 96) -> list[ReadSpan]:
-        """Every window of one whole text (for evaluating the reader on gold paragraphs)."""
+    def read_all(self, question: str, text: str, stride: int = 96, per_row: int = 1) -> list[ReadSpan]:
+        """Every window of one whole text (for evaluating the reader on gold paragraphs); its
+        ``per_row`` best spans each."""
         q = question_ids(self.tokenizer, question)
         context = self.tokenizer.tokenize(reader_text(text))
         rows = [
@@ -195,7 +196,7 @@ class NumpyReader:
             for w in windows(len(context), context_room(q, self.max_tokens), stride)
         ]
         start, end = self.logits(rows)
-        return best_spans(start, end, rows, [context] * len(rows))
+        return best_spans(start, end, rows, [context] * len(rows), per_row)
 
 
 def _holds(context: Tokens, window: slice, lo: int, hi: int) -> bool:
@@ -219,10 +220,10 @@ class PartsRead:
 
     def best(self, lo: int, hi: int) -> ReadSpan | None:
         """The best span inside characters [lo, hi), from the windows that hold it whole."""
-        rows = [r for r in self.rows if _holds(self.context, r.window, lo, hi)]
-        if not rows:
+        keep = [k for k, r in enumerate(self.rows) if _holds(self.context, r.window, lo, hi)]
+        if not keep:
             return None
-        keep = [k for k, r in enumerate(self.rows) if r in rows]
+        rows = [self.rows[k] for k in keep]
         spans = best_spans(self.start[keep], self.end[keep], rows, [self.context] * len(rows), within=(lo, hi))
         return spans[0] if spans else None
 
