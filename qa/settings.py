@@ -100,7 +100,8 @@ class Settings:
     # ``short`` mode: the reader reads the chosen paragraph's best ``reader_rerank`` sentences (by
     # the evidence above) and the quote is the one whose evidence score plus
     # ``reader_rerank_weight`` times the reader's best span score in it is highest (1: the
-    # evidence alone). The weight is chosen on CMRC 2018 trial, which the reader never saw.
+    # evidence alone). The weight is chosen on CMRC 2018 trial, which the reader never saw. A
+    # window is read for a further sentence only if that sentence could still win.
     reader_rerank: int = 3
     reader_rerank_weight: float = 0.3
     # A follow-up (a question read with the turn before it) draws its paragraphs from the

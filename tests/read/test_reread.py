@@ -3,11 +3,12 @@ finds inside each, and the sentence it prefers."""
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from qa.read.evidence import FEATURES, Window
 from qa.read.reader.choose import reread
-from qa.read.reader.model import SHIPPED, NumpyReader
+from qa.read.reader.model import SHIPPED, NumpyReader, score_ceiling
 from qa.settings import Settings
 from tests.conftest import sentence_spans
 
@@ -55,3 +56,56 @@ def test_reread_prefers_the_sentence_the_reader_finds_the_answer_in(reader):
     # with the reader's weight at 0 the evidence alone decides; with one sentence there is no choice
     assert reread(reader, question, text, windows[0], windows, replace(Settings(), reader_rerank_weight=0.0))[0] is windows[0]
     assert reread(reader, question, text, windows[0], windows, replace(Settings(), reader_rerank=1))[0] is windows[0]
+
+
+def _windows(text, scores):
+    features = dict.fromkeys((*FEATURES, "context_focus"), 0.0)
+    spans = sentence_spans(text)
+    return [
+        Window(0, k, -1 if k == 0 else spans[k - 1][0], a, b, features, score)
+        for k, ((a, b), score) in enumerate(zip(spans, scores, strict=True))
+    ]
+
+
+def test_a_sentence_that_cannot_win_is_not_read(reader):
+    spans = sentence_spans(TEXT)
+    scores = [0.0] * len(spans)
+    scores[0], scores[13], scores[-1] = 20.0, 1.0, 0.9  # far apart: each needs its own window
+    windows = _windows(TEXT, scores)
+    chosen, read = reread(reader, "成都是哪个省的省会？", TEXT, windows[0], windows, Settings())
+    # 1.0 + 0.3 x the ceiling cannot reach 20 + 0.3 x any span score: one window is enough
+    assert len(read.rows) == 1 and chosen is windows[0]
+    # close scores: every sentence may win, so each is read, and the choice is reading all's
+    scores[0], scores[13], scores[-1] = 1.0, 0.99, 0.98
+    windows = _windows(TEXT, scores)
+    question = "大熊猫繁育研究基地是哪一年建立的？"
+    chosen, read = reread(reader, question, TEXT, windows[0], windows, Settings())
+    assert len(read.rows) == 3
+    every = reader.read_parts(question, TEXT, [spans[0], spans[13], spans[-1]])
+    totals = {k: windows[k].score + 0.3 * every.best(*spans[k]).score for k in (0, 13, len(spans) - 1)}
+    assert chosen is windows[max(totals, key=totals.get)] and chosen is windows[13]
+
+
+def test_the_ceiling_is_the_highest_score_the_head_can_give():
+    rng = np.random.default_rng(0)
+    d = 48
+    g, b = rng.normal(1, 0.3, d), rng.normal(0, 0.1, d)
+    head_w, head_b = rng.normal(0, 0.2, (2, d)), rng.normal(0, 0.1, 2)
+    ceiling = score_ceiling(g, b, head_w, head_b)
+    # any layer norm output: mean 0, norm sqrt(d), scaled by g and shifted by b
+    n = rng.normal(size=(5000, d))
+    n -= n.mean(1, keepdims=True)
+    n *= np.sqrt(d) / np.linalg.norm(n, axis=1, keepdims=True)
+    logits = (n * g + b) @ head_w.T + head_b
+    assert logits[:, 0].max() + logits[:, 1].max() < ceiling
+    # and it is reached: each head's best output points along its weights (less their mean)
+    best = 0.0
+    for w, c in zip(head_w, head_b, strict=True):
+        u = w * g - (w * g).mean()
+        best += (u / np.linalg.norm(u) * np.sqrt(d) * g + b) @ w + c
+    assert best == pytest.approx(ceiling)
+
+
+def test_no_span_the_shipped_reader_reads_passes_its_ceiling(reader):
+    spans = reader.read_all("成都的大熊猫繁育研究基地建于哪一年？", TEXT, per_row=20)
+    assert spans and max(s.score for s in spans) <= reader.ceiling

@@ -81,18 +81,29 @@ def reread(
     """Of the best ``settings.reader_rerank`` sentences of ``best``'s paragraph (``text``) by their
     evidence, the one whose evidence score plus ``settings.reader_rerank_weight`` times the
     reader's best span score inside it is the highest, and the reading (for the short answer
-    next). A sentence the reader finds no span in counts the lowest span score found."""
+    next). A sentence the reader finds no span in counts the lowest span score found.
+
+    A sentence outside the windows read so far gets a window of its own only if it could still
+    win: if its evidence plus the weight times the highest score the reader can give
+    (:attr:`NumpyReader.ceiling`) beats the best total so far. So the choice is the one reading
+    every sentence would make, with fewer windows read."""
     ranked = sorted((w for w in windows if w.para == best.para), key=lambda w: -w.score)
     sentences, weight = ranked[: settings.reader_rerank], settings.reader_rerank_weight
-    read = reader.read_parts(question, text, [(w.start, w.end) for w in sentences])
-    spans = [read.best(w.start, w.end) for w in sentences]
-    found = [s.score for s in spans if s is not None]
-    floor = min(found, default=0.0)
+
+    def wanted(read: PartsRead, k: int) -> bool:
+        found = [(w, read.best(w.start, w.end)) for w in sentences if read.holds(w.start, w.end)]
+        totals = [w.score + weight * s.score for w, s in found if s is not None]
+        return not totals or sentences[k].score + weight * reader.ceiling > max(totals)
+
+    read = reader.read_parts(question, text, [(w.start, w.end) for w in sentences], wanted)
+    held = [w for w in sentences if read.holds(w.start, w.end)] or sentences[:1]
+    spans = [read.best(w.start, w.end) for w in held]
+    floor = min((s.score for s in spans if s is not None), default=0.0)
     scored = [
         (w.score + weight * (s.score if s is not None else floor), -k)
-        for k, (w, s) in enumerate(zip(sentences, spans, strict=True))
+        for k, (w, s) in enumerate(zip(held, spans, strict=True))
     ]
-    return sentences[-max(scored)[1]], read
+    return held[-max(scored)[1]], read
 
 
 def passages(chosen: Sequence[Reading]) -> list[Passage]:

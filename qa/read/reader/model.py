@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -100,6 +100,8 @@ class NumpyReader:
         self.head_b = state.pop("span.b")
         self.encoder = NumpyEncoder(f, state)
         self.max_tokens = int(self.card.get("settings", {}).get("max_tokens", 192))
+        last = f"l{f.config.layers - 1}.oln."
+        self.ceiling = score_ceiling(self.encoder.p[last + "w"], self.encoder.p[last + "b"], self.head_w, self.head_b)
         try:
             self.extent: ExtentModel | None = load_extent(self.folder)
         except (OSError, ValueError) as exc:
@@ -128,18 +130,7 @@ class NumpyReader:
         contexts: list[Tokens] = []
         for p in passages:
             context = self.tokenizer.tokenize(reader_text(p.text))
-            n = len(context)
-            if n <= room:
-                window = slice(0, n)
-            else:
-                centre = 0
-                if p.focus is not None:
-                    inside = np.nonzero((context.ends > p.focus[0]) & (context.starts < p.focus[1]))[0]
-                    if len(inside):
-                        centre = (int(inside[0]) + int(inside[-1])) // 2
-                first = min(max(0, centre - room // 2), n - room)
-                window = slice(first, first + room)
-            rows.append(make_row(self.tokenizer, q, context, window))
+            rows.append(make_row(self.tokenizer, q, context, centred(context, room, p.focus)))
             contexts.append(context)
         return rows, contexts
 
@@ -168,23 +159,29 @@ class NumpyReader:
         start, end = self.logits(rows)
         return best_spans(start, end, rows, contexts, per_row, within=within)
 
-    def read_parts(self, question: str, text: str, parts: Sequence[tuple[int, int]]) -> PartsRead:
+    def read_parts(
+        self,
+        question: str,
+        text: str,
+        parts: Sequence[tuple[int, int]],
+        wanted: Callable[[PartsRead, int], bool] | None = None,
+    ) -> PartsRead:
         """Read ``text`` in windows enough to hold each character range of ``parts`` (sentences,
         say) whole: one centred on the first, then one centred on each next range that no
-        window so far holds."""
+        window so far holds and that ``wanted(read so far, its index)`` asks for (all, without
+        it). Windows are read one at a time, so ``wanted`` sees what the earlier ones found."""
         q = question_ids(self.tokenizer, question)
         room = context_room(q, self.max_tokens)
-        context = self.tokenizer.tokenize(reader_text(text))
-        rows: list[Row] = []
-        for lo, hi in parts:
-            if any(_holds(context, r.window, lo, hi) for r in rows):
+        read = PartsRead([], self.tokenizer.tokenize(reader_text(text)), [], [])
+        for k, (lo, hi) in enumerate(parts):
+            if read.holds(lo, hi) or (read.rows and wanted is not None and not wanted(read, k)):
                 continue
-            inside = np.nonzero((context.ends > lo) & (context.starts < hi))[0]
-            centre = (int(inside[0]) + int(inside[-1])) // 2 if len(inside) else 0
-            first = max(0, min(centre - room // 2, len(context) - room))
-            rows.append(make_row(self.tokenizer, q, context, slice(first, min(len(context), first + room))))
-        start, end = self.logits(rows) if rows else (np.zeros((0, 0)), np.zeros((0, 0)))
-        return PartsRead(rows, context, start, end)
+            row = make_row(self.tokenizer, q, read.context, centred(read.context, room, (lo, hi)))
+            start, end = self.logits([row])
+            read.rows.append(row)
+            read.start.append(start[0])
+            read.end.append(end[0])
+        return read
 
     def read_all(self, question: str, text: str, stride: int = 96, per_row: int = 1) -> list[ReadSpan]:
         """Every window of one whole text (for evaluating the reader on gold paragraphs); its
@@ -199,21 +196,47 @@ class NumpyReader:
         return best_spans(start, end, rows, [context] * len(rows), per_row)
 
 
+def centred(context: Tokens, room: int, focus: tuple[int, int] | None) -> slice:
+    """The window of ``room`` tokens centred on the tokens of characters ``focus`` (the whole
+    context when it fits; its start when ``focus`` is None or holds no token)."""
+    n = len(context)
+    if n <= room:
+        return slice(0, n)
+    centre = 0
+    if focus is not None:
+        inside = np.nonzero((context.ends > focus[0]) & (context.starts < focus[1]))[0]
+        if len(inside):
+            centre = (int(inside[0]) + int(inside[-1])) // 2
+    first = min(max(0, centre - room // 2), n - room)
+    return slice(first, first + room)
+
+
 def _holds(context: Tokens, window: slice, lo: int, hi: int) -> bool:
     """Whether the tokens of ``window`` cover characters [lo, hi) of the text."""
     inside = np.nonzero((context.ends > lo) & (context.starts < hi))[0]
     return bool(len(inside)) and window.start <= int(inside[0]) and int(inside[-1]) < window.stop
 
 
+def score_ceiling(final_norm_w: np.ndarray, final_norm_b: np.ndarray, head_w: np.ndarray, head_b: np.ndarray) -> float:
+    """The highest span score (start plus end logit) the head can give. Each logit is
+    ``w . (g * n + b) + c`` over the last layer norm's output, where ``n`` has mean 0 and norm
+    at most sqrt(hidden); so ``w * g`` less its mean, times sqrt(hidden), bounds its ``n`` part."""
+    total = 0.0
+    for w, c in zip(head_w, head_b, strict=True):
+        u = w * final_norm_w
+        total += float(np.linalg.norm(u - u.mean()) * np.sqrt(len(u)) + w @ final_norm_b + c)
+    return total
+
+
 @dataclass(frozen=True)
 class PartsRead:
     """One text read in a few windows (:meth:`NumpyReader.read_parts`), to ask for the best span
-    inside any range those windows hold."""
+    inside any range those windows hold: its rows, and their start and end logits, a row each."""
 
     rows: list[Row]
     context: Tokens
-    start: np.ndarray
-    end: np.ndarray
+    start: list[np.ndarray]
+    end: list[np.ndarray]
 
     def holds(self, lo: int, hi: int) -> bool:
         return any(_holds(self.context, r.window, lo, hi) for r in self.rows)
@@ -224,8 +247,16 @@ class PartsRead:
         if not keep:
             return None
         rows = [self.rows[k] for k in keep]
-        spans = best_spans(self.start[keep], self.end[keep], rows, [self.context] * len(rows), within=(lo, hi))
+        start, end = (_stack([logits[k] for k in keep]) for logits in (self.start, self.end))
+        spans = best_spans(start, end, rows, [self.context] * len(rows), within=(lo, hi))
         return spans[0] if spans else None
+
+
+def _stack(rows: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros((len(rows), max(len(r) for r in rows)), dtype=np.float32)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
 
 
 def load_reader(spec: str) -> NumpyReader | None:
