@@ -4,7 +4,8 @@
 
 Starts `app.py` on a free port with the seed index, measures single-user latency first, then
 the concurrent run, in the same process. Prints errors, p50/p95 latency, and the ratio of the
-concurrent p50 to the single-user p50. Then a flood: ``--flood`` clients connect (timed, with a
+concurrent p50 to the single-user p50, and the app's peak resident set (``VmHWM``: the index
+built and the reader loaded in that process; goal <= 1.5 GB). Then a flood: ``--flood`` clients connect (timed, with a
 browser's patience), then ask one question each at the same moment, more than the app's queue
 (64) holds; a client that cannot connect is an error; each is answered or rejected with
 the queue's own message ("queue is full"), any other failure counts as an error, and a single
@@ -37,6 +38,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def peak_mb(pid: int) -> float:
+    """The peak resident set of process ``pid`` so far, in MB (``VmHWM`` in /proc; 0 elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), "0")
+    return int(kb) / 1024
 
 
 def main() -> int:
@@ -100,6 +111,7 @@ def main() -> int:
                 return times, errors
 
             single, single_errors = user(0)
+            single_peak = peak_mb(server.pid)
             started = time.perf_counter()
             with ThreadPoolExecutor(args.users) as pool:
                 results = list(pool.map(user, range(args.users)))
@@ -107,6 +119,7 @@ def main() -> int:
             flood = _flood(url, questions, args.flood) if args.flood else None
             recovered, recovery_errors = user(1) if args.flood else ([], 0)
             uploaded = _uploads(url, questions, args.upload_users, Path(tmp)) if args.upload_users else None
+            peak = peak_mb(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -114,6 +127,7 @@ def main() -> int:
     errors = sum(r[1] for r in results) + single_errors
     s50, c50, c95 = percentile(single, 50), percentile(times, 50), percentile(times, 95)
     print(f"single user: {len(single)} questions, p50 {s50:.0f} ms, p95 {percentile(single, 95):.0f} ms")
+    print(f"app.py peak resident (VmHWM): {single_peak:.0f} MB after the single user, {peak:.0f} MB at the end (goal <= 1536)")
     print(
         f"{args.users} users x {args.questions}: {len(times)} questions in {wall:.1f} s, errors {errors}, "
         f"p50 {c50:.0f} ms, p95 {c95:.0f} ms, p50 ratio to single user {c50 / s50:.1f}x"
