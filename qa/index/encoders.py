@@ -195,32 +195,3 @@ class ParallelEncoder:
     def close(self) -> None:
         self._pool.close()
         self._pool.join()
-
-
-class ReusingEncoder:
-    """Passages whose vectors are already known (by the sha1 of their text, as an index stores
-    them) are not encoded again; the rest go to ``fallback``, loaded only if needed."""
-
-    def __init__(
-        self, name: str, dim: int, known: dict[str, np.ndarray], fallback: Callable[[], Encoder]
-    ) -> None:
-        self.name, self.dim = name, dim
-        self.known = known
-        self.fallback = fallback
-        self.reused = 0
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.fallback().encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        from qa.index.corpus import text_hash
-
-        hashes = [text_hash(t) for t in texts]
-        missing = {h: t for t, h in zip(texts, hashes, strict=True) if h not in self.known}
-        if missing:
-            vectors = self.fallback().encode_passages(list(missing.values()))
-            self.known.update(zip(missing, vectors, strict=True))
-        self.reused += len(texts) - len(missing)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self.known[h] for h in hashes]).astype(np.float32)

@@ -5,7 +5,9 @@ about ``batch_passages`` passages, so memory stays flat however large the corpus
 recorded in the store as started, counted and complete (see :mod:`qa.index.milvus`): a run that is
 interrupted resumes where it stopped (complete files with the same sha256 are skipped; a half
 written file is removed and written again). ``shard`` = (i, n) takes only the files whose
-sha256 falls in shard i of n, so n machines can fill one collection side by side.
+sha256 falls in shard i of n, so n machines can fill one collection side by side. Vectors
+already computed elsewhere (``known``, by content hash: a local index of the same files, say)
+are reused as the local build reuses its own (:class:`qa.index.vectors.Embedder`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from qa.errors import QAError, UnreadableFileError
 from qa.index.build import BuildReport
@@ -23,7 +27,7 @@ from qa.index.corpus import flatten
 from qa.index.encoders import Encoder
 from qa.index.local import sha256_file
 from qa.index.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
-from qa.index.vectors import embed_rows
+from qa.index.vectors import Embedder
 from qa.ingest.decode import display_name
 from qa.ingest.documents import Skipped, ingest_file, walk
 from qa.records import Document
@@ -63,6 +67,7 @@ def feed(
     shard: Shard = Shard(),
     batch_passages: int = 512,
     progress: Callable[[str], None] = lambda line: None,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> BuildReport:
     """Index the files under ``corpus`` (of this shard) into ``store``; see the module docstring.
     ``encoder`` is called only when something needs embedding."""
@@ -99,11 +104,11 @@ def feed(
 
     store.claim()
     try:
-        _feed(store, documents(), stored, settings, encoder, report, batch_passages, progress)
+        _feed(store, documents(), stored, settings, Embedder(encoder, known, settings.batch_size), report, batch_passages, progress)
     finally:
         store.release()
     report.seconds = time.perf_counter() - started
-    report.up_to_date = report.embedded_passages == 0 and not report.skipped
+    report.up_to_date = report.passages == 0 and not report.skipped  # no file written
     report.skipped = walk_skipped + report.skipped  # what the walk passed over is said too
     return report
 
@@ -114,6 +119,7 @@ def feed_documents(
     settings: Settings,
     encoder: Callable[[], Encoder],
     batch_passages: int = 512,
+    known: Mapping[str, np.ndarray] | None = None,
 ) -> BuildReport:
     """Index ready documents (a SQuAD file's, say); those already complete are skipped. A
     document without a sha256 is identified by the hash of its text."""
@@ -134,7 +140,7 @@ def feed_documents(
 
     store.claim()
     try:
-        _feed(store, pending(), stored, settings, encoder, report, batch_passages, lambda line: None)
+        _feed(store, pending(), stored, settings, Embedder(encoder, known, settings.batch_size), report, batch_passages, lambda line: None)
     finally:
         store.release()
     report.seconds = time.perf_counter() - started
@@ -146,7 +152,7 @@ def _feed(
     documents: Iterable[Document],
     stored: dict[str, tuple[str, str, int]],
     settings: Settings,
-    encoder: Callable[[], Encoder],
+    vectors: Embedder,
     report: BuildReport,
     batch_passages: int,
     progress: Callable[[str], None],
@@ -163,38 +169,32 @@ def _feed(
             sum(len(p.text) for a in doc.articles for p in a.paragraphs) // max(1, settings.passage_chars) + 1
         )
         if size >= batch_passages:
-            _write(store, batch, settings, encoder, report)
+            _write(store, batch, settings, vectors, report)
             progress(f"{report.documents} documents, {report.passages} passages")
             batch, size = [], 0
     if batch:
-        _write(store, batch, settings, encoder, report)
+        _write(store, batch, settings, vectors, report)
 
 
 def _write(
     store: MilvusStore,
     documents: list[Document],
     settings: Settings,
-    encoder: Callable[[], Encoder],
+    vectors: Embedder,
     report: BuildReport,
 ) -> None:
     files = [(d.name, d.sha256) for d in documents]
     store.mark_documents(files, STARTED)
-    paragraphs, passages, sentences = flatten(
-        documents, settings.passage_chars, settings.passage_overlap_chars
-    )
-    model = encoder()
-    rows, _, _ = embed_rows(
-        paragraphs, passages, sentences, {}, model.encode_passages, lambda: model.dim,
-        settings.batch_size * getattr(model, "workers", 1),
-    )
+    paragraphs, passages, sentences = flatten(documents, settings.passage_chars, settings.passage_overlap_chars)
+    rows, n_passages, n_sentences = vectors.rows(paragraphs, passages, sentences)
     store.renew()  # embedding a batch can take minutes: the lease says this writer lives
     store.add(rows)
     store.mark_documents(files, COUNTED)
     store.mark_documents(files, COMPLETE)
     report.documents += len(documents)
     report.articles += sum(len(d.articles) for d in documents)
-    report.paragraphs += len(paragraphs)
-    report.passages += len(passages)
-    report.sentences += len(sentences)
-    report.embedded_passages += len(passages)
-    report.embedded_sentences += len(sentences)
+    report.paragraphs += len(rows.paragraphs)
+    report.passages += len(rows.passages)
+    report.sentences += len(rows.sentences)
+    report.embedded_passages += n_passages
+    report.embedded_sentences += n_sentences

@@ -8,12 +8,13 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from qa.index.corpus import IndexRows, ParagraphRecord, SpanRecord
+from qa.index.encoders import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class VectorCache:
 def reuse_and_embed(
     records: list[SpanRecord],
     texts: Sequence[str],
-    old: dict[str, np.ndarray],
+    old: Mapping[str, np.ndarray],
     encode: Callable[[Sequence[str]], np.ndarray],
     dim: Callable[[], int],
     batch: int,
@@ -89,7 +90,7 @@ def embed_rows(
     paragraphs: list[ParagraphRecord],
     passages: list[SpanRecord],
     sentences: list[SpanRecord],
-    known: dict[str, np.ndarray],
+    known: Mapping[str, np.ndarray],
     encode: Callable[[Sequence[str]], np.ndarray],
     dim: Callable[[], int],
     batch: int,
@@ -108,6 +109,49 @@ def embed_rows(
         embedded.append((vectors, n))
     (passage_vectors, n_passages), (sentence_vectors, n_sentences) = embedded
     return IndexRows(paragraphs, passages, sentences, passage_vectors, sentence_vectors), n_passages, n_sentences
+
+
+class Embedder:
+    """The vectors an index writes, for both back-ends: those in ``known`` (by content hash: a
+    previous build's, an interrupted one's, a local index lent to a Milvus feed) reused, the
+    rest encoded by the encoder ``load()`` gives, called only when something is missing, in
+    batches of ``batch`` per worker of the encoder and each batch kept in ``cache``."""
+
+    def __init__(
+        self,
+        load: Callable[[], Encoder],
+        known: Mapping[str, np.ndarray] | None = None,
+        batch: int = 32,
+        cache: VectorCache | None = None,
+        progress: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.load, self.known, self.batch = load, dict(known or {}), batch
+        self.cache, self.progress = cache, progress
+        self.loaded: Encoder | None = None
+
+    def encoder(self) -> Encoder:
+        if self.loaded is None:
+            self.loaded = self.load()
+        return self.loaded
+
+    def missing(self, rows: Sequence[SpanRecord]) -> int:
+        """How many distinct texts of ``rows`` need encoding."""
+        return len({r.hash for r in rows if r.hash not in self.known})
+
+    def dim(self) -> int:
+        return len(next(iter(self.known.values()))) if self.known else self.encoder().dim
+
+    def rows(
+        self, paragraphs: list[ParagraphRecord], passages: list[SpanRecord], sentences: list[SpanRecord]
+    ) -> tuple[IndexRows, int, int]:
+        """:func:`embed_rows` with these vectors and this encoder."""
+        batch = self.batch
+        if self.missing(passages + sentences):
+            batch *= int(getattr(self.encoder(), "workers", 1))
+        return embed_rows(
+            paragraphs, passages, sentences, self.known, lambda t: self.encoder().encode_passages(t), self.dim,
+            batch, self.progress, self.cache,
+        )
 
 
 def progress_bar(total: int, enabled: bool) -> Callable[[int], None]:

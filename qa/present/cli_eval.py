@@ -81,7 +81,8 @@ def _eval_milvus(args: argparse.Namespace, path: Path, settings: Settings, show:
             store,
             documents,
             settings,
-            backends.reusing(local, encoder_name(settings.encoder), encoder.dim, encoder),
+            encoder,
+            known=backends.known_vectors(local, encoder_name(settings.encoder)),
         )
     else:
         questions = read_jsonl_questions(path)

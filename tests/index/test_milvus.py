@@ -14,7 +14,6 @@ import pytest
 
 from qa.errors import IndexBusyError, IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.index.build import build_index
-from qa.index.encoders import ReusingEncoder
 from qa.index.feed import Shard, feed
 from qa.index.local import Index
 from qa.index.milvus import COMPLETE, STARTED, MilvusStore
@@ -286,12 +285,9 @@ def test_seed_questions_cite_the_same_paragraph_on_both_back_ends(seed_index, tm
     local = Assistant.load(seed_index)
     index = local.store
     assert isinstance(index, Index)
-    reuse = ReusingEncoder(
-        index.encoder_name, local.encoder.dim, index.vectors_by_hash(), lambda: local.encoder
-    )
-    store = MilvusStore.create(str(tmp_path / "seed.db"), "seed", reuse.name, reuse.dim, Settings())
-    feed(store, ROOT / "seeds", Settings(), lambda: reuse)
-    assert reuse.reused > 0
+    store = MilvusStore.create(str(tmp_path / "seed.db"), "seed", index.encoder_name, local.encoder.dim, Settings())
+    report = feed(store, ROOT / "seeds", Settings(), lambda: local.encoder, known=index.vectors_by_hash())
+    assert report.passages > 0 and report.embedded_passages == report.embedded_sentences == 0
     remote = Assistant.load(store=store, encoder=local.encoder)
     lines = (ROOT / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
@@ -319,20 +315,38 @@ def test_a_local_index_lends_its_vectors_to_a_milvus_feed(tiny_corpus, tmp_path)
         raise AssertionError("a passage was encoded again")
 
     reused = _store(tmp_path, "reused")
-    feed(
-        reused,
-        tiny_corpus,
-        Settings(),
-        backends.reusing(tmp_path / "local", encoder.name, encoder.dim, refuse),
-    )
+    known = backends.known_vectors(tmp_path / "local", encoder.name)
+    report = feed(reused, tiny_corpus, Settings(), refuse, known=known)
+    assert report.passages > 0 and report.embedded_passages == 0
     fresh = _store(tmp_path, "fresh")
     feed(fresh, tiny_corpus, Settings(), FakeEncoder)
     one = Assistant.load(store=reused, encoder=FakeEncoder())
     two = Assistant.load(store=fresh, encoder=FakeEncoder())
     assert [_cited(one, q) for q in QUESTIONS] == [_cited(two, q) for q in QUESTIONS]
-    # no local index, or one from another encoder: the encoder itself
-    assert backends.reusing(tmp_path / "none", encoder.name, encoder.dim, FakeEncoder) is FakeEncoder
-    assert backends.reusing(tmp_path / "local", "fake:other", encoder.dim, FakeEncoder) is FakeEncoder
+    # no local index, or one from another encoder: nothing to reuse
+    assert backends.known_vectors(tmp_path / "none", encoder.name) == {}
+    assert backends.known_vectors(tmp_path / "local", "fake:other") == {}
+
+
+def test_a_feed_encodes_only_what_the_known_vectors_lack(tiny_corpus, tmp_path):
+    """Known vectors cover the files a local index was built from; a file added since is the
+    only one encoded, and the store answers as one fed from nothing."""
+    from qa.index import backends
+
+    build_index(tiny_corpus, tmp_path / "local", encoder=FakeEncoder())
+    new = "深圳经济特区成立于1980年。深圳是中国改革开放的窗口。"
+    (tiny_corpus / "shenzhen.txt").write_text(new, encoding="utf-8")
+    encoder = FakeEncoder()
+    store = _store(tmp_path, "partly")
+    report = feed(store, tiny_corpus, Settings(), lambda: encoder, known=backends.known_vectors(tmp_path / "local", encoder.name))
+    assert encoder.encoded and all(text in new for text in encoder.encoded)
+    assert report.embedded_passages + report.embedded_sentences == len(set(encoder.encoded))
+    fresh = _store(tmp_path, "fresh")
+    feed(fresh, tiny_corpus, Settings(), FakeEncoder)
+    one = Assistant.load(store=store, encoder=FakeEncoder())
+    two = Assistant.load(store=fresh, encoder=FakeEncoder())
+    questions = [*QUESTIONS, "深圳经济特区成立于哪一年？"]
+    assert [_cited(one, q) for q in questions] == [_cited(two, q) for q in questions]
 
 
 def test_a_paragraph_over_the_text_field_limit_is_stored_in_pieces_beside_the_rest(tiny_corpus, tmp_path):

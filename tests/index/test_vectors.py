@@ -3,7 +3,7 @@
 import numpy as np
 
 from qa.index.corpus import flatten
-from qa.index.vectors import embed_rows
+from qa.index.vectors import Embedder, embed_rows
 from qa.records import Article, Document, Paragraph
 from tests.fakes import FakeEncoder
 
@@ -35,3 +35,27 @@ def test_no_rows_give_empty_tables_of_the_encoders_width():
     encoder = FakeEncoder(dim=16)
     rows, n, m = embed_rows([], [], [], {}, encoder.encode_passages, lambda: encoder.dim, 8)
     assert rows.passage_vectors.shape == (0, 16) and rows.sentence_vectors.shape == (0, 16) and n == m == 0
+
+
+def test_the_embedder_loads_its_encoder_only_for_missing_texts_and_batches_per_worker():
+    paragraphs, passages, sentences = _rows()
+    loads: list[FakeEncoder] = []
+
+    def load() -> FakeEncoder:
+        encoder = FakeEncoder()
+        encoder.workers = 2  # type: ignore[attr-defined]
+        loads.append(encoder)
+        return encoder
+
+    batches: list[int] = []
+    embedder = Embedder(load, batch=1, progress=batches.append)
+    rows, n_passages, n_sentences = embedder.rows(paragraphs, passages, sentences)
+    assert len(loads) == 1 and n_passages + n_sentences == len(set(loads[0].encoded))
+    assert max(batches) == 2  # one text per worker per batch
+    known = {r.hash: v for r, v in zip(passages, rows.passage_vectors, strict=True)}
+    known.update({r.hash: v for r, v in zip(sentences, rows.sentence_vectors, strict=True)})
+    again = Embedder(load, known)
+    assert again.missing(passages + sentences) == 0
+    rows2, n, m = again.rows(paragraphs, passages, sentences)
+    assert len(loads) == 1 and n == m == 0  # nothing missing: the encoder is never loaded
+    assert np.array_equal(rows2.sentence_vectors, rows.sentence_vectors) and again.dim() == loads[0].dim

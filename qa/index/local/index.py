@@ -29,7 +29,7 @@ import numpy as np
 from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.index.corpus import ArticleOutline, IndexRows, ParagraphRecord, SpanRecord, fingerprint, outline
 from qa.index.local.folder import make_dense_index, read_jsonl, remove_stale_builds, write_build, writing
-from qa.index.local.manifest import counts, read_manifest, verify_artefacts, write_manifest
+from qa.index.local.manifest import read_manifest, rewritten, verify_artefacts, write_manifest
 from qa.index.store import PassageHit, SentenceRow
 from qa.text.pinyin import is_han_word, pinyin_key
 
@@ -208,13 +208,7 @@ class Index:
             raise QAError("this index was not loaded from a folder; it cannot be written")
         with writing(self.index_dir):
             build_id, artefacts = write_build(self.index_dir, rows, self.manifest["settings"], self.userdict())
-            manifest = dict(self.manifest)
-            files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
-            manifest["corpus"] = {**manifest["corpus"], "files": files}
-            manifest["build"] = build_id
-            manifest["artefacts"] = artefacts
-            manifest["counts"] = counts(rows)
-            write_manifest(self.index_dir, manifest)
+            write_manifest(self.index_dir, rewritten(self.manifest, build_id, artefacts, rows, changed))
             remove_stale_builds(self.index_dir, keep=build_id)
         fresh = Index.load(self.index_dir)
         with self._lock:

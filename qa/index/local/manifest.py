@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.index.corpus import IndexRows
 from qa.index.local.folder import sha256_file
+from qa.index.recipe import Recipe
 from qa.settings import FORMAT_VERSION
 
 MANIFEST = "manifest.json"
@@ -137,6 +139,44 @@ def verify_artefacts(index_dir: Path, manifest: dict[str, Any]) -> Path:
                 f"{index_dir}: artefact {rel} fails its checksum; rebuild with `qa index`"
             )
     return build
+
+
+def new_manifest(
+    recipe: Recipe,
+    userdict_sha256: str,
+    build_id: str,
+    artefacts: dict[str, Any],
+    counts: dict[str, int],
+    root: str,
+    files: dict[str, str],
+) -> dict[str, Any]:
+    """The manifest of a fresh build: its recipe, what it holds and the corpus it was built from
+    (``files``: name -> sha256, to tell staleness later)."""
+    from qa import __version__
+
+    return {
+        **recipe.manifest_fields(userdict_sha256),
+        "qa_version": __version__,
+        "build": build_id,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "corpus": {"root": root, "files": files},
+        "counts": counts,
+        "artefacts": artefacts,
+    }
+
+
+def rewritten(manifest: dict[str, Any], build_id: str, artefacts: dict[str, Any], rows: IndexRows, changed: set[str]) -> dict[str, Any]:
+    """``manifest`` for a new build of the same index holding ``rows``: the recipe kept, the
+    ``changed`` documents dropped from the corpus fingerprint (so the next build of the corpus
+    reads them again)."""
+    files = {k: v for k, v in manifest["corpus"]["files"].items() if k not in changed}
+    return {
+        **manifest,
+        "corpus": {**manifest["corpus"], "files": files},
+        "build": build_id,
+        "artefacts": artefacts,
+        "counts": counts(rows),
+    }
 
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
