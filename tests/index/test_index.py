@@ -177,3 +177,25 @@ def test_userdict_beside_the_corpus_is_used(tmp_path):
     index = Index.load(tmp_path / "ix")
     assert "线上业态" in index.bm25.vocab_dict
     assert index.manifest["tokenizer"]["userdict_sha256"]
+
+
+SEEDED_BUILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from qa.index.build import build_index
+from tests.fakes import FakeEncoder
+build_index(Path({corpus!r}), Path({index!r}), encoder=FakeEncoder())
+"""
+
+
+def test_two_builds_of_the_same_files_write_the_same_artefacts(tiny_corpus, tmp_path):
+    """Whatever the process's hash seed (which orders Python's sets), the build writes the same
+    bytes: the BM25 vocabulary too, whose order is the order words are looked up by pinyin."""
+    artefacts = []
+    for seed in ("1", "2"):
+        index = tmp_path / f"ix{seed}"
+        script = SEEDED_BUILD.format(root=str(ROOT), corpus=str(tiny_corpus), index=str(index))
+        subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        artefacts.append(Index.load(index).manifest["artefacts"])
+    assert artefacts[0] == artefacts[1]

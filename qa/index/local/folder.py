@@ -122,8 +122,14 @@ def write_build(
     into place when complete; return its id and its artefacts for the manifest."""
     from qa.text.tokenize import tokenize
 
+    docs = [tokenize(t, userdict) for t in rows.passage_texts()]
+    # Our own vocabulary, sorted: bm25s numbers tokens in set order, which changes with the
+    # process's hash seed, so two builds of the same files would differ (and list their words
+    # in another order).
+    vocab = {token: i for i, token in enumerate(sorted({t for doc in docs for t in doc}))}
     bm25 = bm25s.BM25()
-    bm25.index([tokenize(t, userdict) for t in rows.passage_texts()] or [[]], show_progress=False)
+    corpus = ([[vocab[t] for t in doc] for doc in docs], vocab) if vocab else (docs or [[]])
+    bm25.index(corpus, show_progress=False)
     build_id = new_build_id()
     tmp = index_dir / f".tmp-{build_id}"
     try:
