@@ -159,7 +159,7 @@ def build_from_documents(
             embedded_sentences=n_sent,
         )
         build_id, artefacts = write_build(index_dir, made, settings.index_fields(), userdict)
-        recipe = Recipe.of(name, int(made.passage_vectors.shape[1]) if len(made.passage_vectors) else embedder.dim(), settings)
+        recipe = Recipe.of(name, int(made.passage_vectors.shape[1]), settings)  # (0, dim) when empty
         counts = {k: getattr(report, k) for k in COUNTS}
         manifest = new_manifest(recipe, userdict_hash(userdict), build_id, artefacts, counts, root, files)
         write_manifest(index_dir, manifest)

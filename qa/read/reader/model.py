@@ -31,6 +31,7 @@ from qa.read.reader.features import (
     make_row,
     question_ids,
     reader_text,
+    token_span,
     windows,
 )
 from qa.read.reader.onnx_graph import OnnxHead, build
@@ -202,19 +203,16 @@ def centred(context: Tokens, room: int, focus: tuple[int, int] | None) -> slice:
     n = len(context)
     if n <= room:
         return slice(0, n)
-    centre = 0
-    if focus is not None:
-        inside = np.nonzero((context.ends > focus[0]) & (context.starts < focus[1]))[0]
-        if len(inside):
-            centre = (int(inside[0]) + int(inside[-1])) // 2
+    tokens = token_span(context, *focus) if focus is not None else None
+    centre = (tokens[0] + tokens[1]) // 2 if tokens is not None else 0
     first = min(max(0, centre - room // 2), n - room)
     return slice(first, first + room)
 
 
 def _holds(context: Tokens, window: slice, lo: int, hi: int) -> bool:
     """Whether the tokens of ``window`` cover characters [lo, hi) of the text."""
-    inside = np.nonzero((context.ends > lo) & (context.starts < hi))[0]
-    return bool(len(inside)) and window.start <= int(inside[0]) and int(inside[-1]) < window.stop
+    tokens = token_span(context, lo, hi)
+    return tokens is not None and window.start <= tokens[0] and tokens[1] < window.stop
 
 
 def score_ceiling(final_norm_w: np.ndarray, final_norm_b: np.ndarray, head_w: np.ndarray, head_b: np.ndarray) -> float:
@@ -247,16 +245,11 @@ class PartsRead:
         if not keep:
             return None
         rows = [self.rows[k] for k in keep]
-        start, end = (_stack([logits[k] for k in keep]) for logits in (self.start, self.end))
+        # (every window of one text has the same length: ``centred`` gives ``room`` tokens, or
+        # the whole text in the one window it then needs)
+        start, end = (np.stack([logits[k] for k in keep]) for logits in (self.start, self.end))
         spans = best_spans(start, end, rows, [self.context] * len(rows), within=(lo, hi))
         return spans[0] if spans else None
-
-
-def _stack(rows: list[np.ndarray]) -> np.ndarray:
-    out = np.zeros((len(rows), max(len(r) for r in rows)), dtype=np.float32)
-    for i, r in enumerate(rows):
-        out[i, : len(r)] = r
-    return out
 
 
 def load_reader(spec: str) -> NumpyReader | None:
