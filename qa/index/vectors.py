@@ -115,7 +115,8 @@ class Embedder:
     """The vectors an index writes, for both back-ends: those in ``known`` (by content hash: a
     previous build's, an interrupted one's, a local index lent to a Milvus feed) reused, the
     rest encoded by the encoder ``load()`` gives, called only when something is missing, in
-    batches of ``batch`` per worker of the encoder and each batch kept in ``cache``."""
+    batches of ``batch`` per worker of the encoder and each batch kept in ``cache``.
+    ``progress`` hears how many texts each batch encoded; ``show_progress`` draws a bar too."""
 
     def __init__(
         self,
@@ -124,9 +125,10 @@ class Embedder:
         batch: int = 32,
         cache: VectorCache | None = None,
         progress: Callable[[int], None] = lambda n: None,
+        show_progress: bool = False,
     ) -> None:
         self.load, self.known, self.batch = load, dict(known or {}), batch
-        self.cache, self.progress = cache, progress
+        self.cache, self.progress, self.show_progress = cache, progress, show_progress
         self.loaded: Encoder | None = None
 
     def encoder(self) -> Encoder:
@@ -146,12 +148,22 @@ class Embedder:
     ) -> tuple[IndexRows, int, int]:
         """:func:`embed_rows` with these vectors and this encoder."""
         batch = self.batch
-        if self.missing(passages + sentences):
+        missing = self.missing(passages + sentences)
+        if missing:
             batch *= int(getattr(self.encoder(), "workers", 1))
-        return embed_rows(
-            paragraphs, passages, sentences, self.known, lambda t: self.encoder().encode_passages(t), self.dim,
-            batch, self.progress, self.cache,
-        )
+        bar = progress_bar(missing, self.show_progress)
+
+        def step(n: int) -> None:
+            self.progress(n)
+            bar(n)
+
+        try:
+            return embed_rows(
+                paragraphs, passages, sentences, self.known, lambda t: self.encoder().encode_passages(t), self.dim,
+                batch, step, self.cache,
+            )
+        finally:
+            bar(-1)
 
 
 def progress_bar(total: int, enabled: bool) -> Callable[[int], None]:

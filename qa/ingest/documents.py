@@ -199,19 +199,23 @@ def ingest_walked(
     skipped = list(skipped)
     base = root if root.is_dir() else root.parent
     for path in files:
-        name = display_name(path.relative_to(base).as_posix())
-        try:
-            doc = ingest_file(path, name)
-        except UnreadableFileError as exc:
-            log.warning("skipped %s", exc)
-            reason = str(exc).removeprefix(name + ": ").removeprefix(display_name(path.name) + ": ")
-            skipped.append(Skipped(name, reason))
-            continue
-        if doc.articles:
-            documents.append(doc)
+        read = read_document(path, display_name(path.relative_to(base).as_posix()))
+        if isinstance(read, Skipped):
+            skipped.append(read)
         else:
-            skipped.append(Skipped(name, "no text to index (empty file)"))
+            documents.append(read)
     return documents, skipped
+
+
+def read_document(path: Path, name: str) -> Document | Skipped:
+    """One file as a document with text to index, or why it was skipped (it cannot be read, or
+    it holds no text)."""
+    try:
+        doc = ingest_file(path, name)
+    except UnreadableFileError as exc:
+        log.warning("skipped %s", exc)
+        return Skipped(name, str(exc).removeprefix(name + ": ").removeprefix(display_name(path.name) + ": "))
+    return doc if doc.articles else Skipped(name, "no text to index (empty file)")
 
 
 def split_block_articles(

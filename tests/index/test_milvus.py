@@ -402,22 +402,20 @@ def test_rows_lost_behind_the_stores_back_are_refused_not_abstained_on(tiny_corp
     assert len(_reopen(tmp_path, store).documents()) == 3
 
 
-def test_a_lost_record_of_what_documents_wrote_is_refused(tiny_corpus, tmp_path):
+@pytest.mark.parametrize(
+    ("lost", "message"),
+    [
+        ('key == "#rows"', "no row counts"),  # the record of what each document wrote
+        # rows of the term statistics gone would change every IDF weight, so answers, silently
+        ('key in ["重庆", "成都"]', "term statistics rows of shard 0/1"),
+    ],
+)
+def test_lost_bookkeeping_rows_are_refused_not_answered_with(tiny_corpus, tmp_path, lost, message):
     store = _store(tmp_path)
     feed(store, tiny_corpus, Settings(), FakeEncoder)
-    store.client.delete("qa_stats", filter='key == "#rows"')
+    store.client.delete("qa_stats", filter=lost)
     store.client.close()
-    with pytest.raises(IndexCorruptError, match="no row counts"):
-        MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
-
-
-def test_lost_term_statistics_are_refused_not_answered_with(tiny_corpus, tmp_path):
-    """Rows of the term statistics gone would change every IDF weight, so answers, silently."""
-    store = _store(tmp_path)
-    feed(store, tiny_corpus, Settings(), FakeEncoder)
-    store.client.delete("qa_stats", filter='key in ["重庆", "成都"]')
-    store.client.close()
-    with pytest.raises(IndexCorruptError, match="term statistics rows of shard 0/1"):
+    with pytest.raises(IndexCorruptError, match=message):
         MilvusStore.open(str(tmp_path / "milvus.db"), "qa")
 
 
