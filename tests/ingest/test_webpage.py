@@ -1,0 +1,46 @@
+"""An HTML page's main content as blocks (:func:`qa.ingest.webpage.html_blocks`)."""
+
+from __future__ import annotations
+
+from qa.ingest.webpage import html_blocks
+
+STORY = "".join(
+    f"<p>第{i}段：重庆市图书馆今年新增藏书十二万册，开放时间延长到每晚九点，读者可以在线预约座位。</p>" for i in range(1, 5)
+)
+ROWS = "".join(f"<tr><td>周{d}</td><td>上午九点至晚上九点开放，下午两点起可预约研讨室</td></tr>" for d in "一二三四五")
+PAGE = f"""<html><head><title>图书馆延长开放时间 - 重庆新闻网</title><script>var x = "不是正文";</script></head>
+<body>
+<nav><ul><li>首页</li><li>新闻</li><li>图片</li><li>视频</li></ul></nav>
+<div class="sidebar"><a href="/1">热点一</a><a href="/2">热点二</a></div>
+<article><h1>图书馆延长开放时间</h1>{STORY}
+<table><tr><th>日期</th><th>开放时间</th></tr>{ROWS}</table></article>
+<footer>版权所有 重庆新闻网 渝ICP备000号</footer>
+</body></html>"""
+
+
+def test_the_main_content_is_kept_and_the_page_furniture_left_out():
+    blocks, title, whole = html_blocks(PAGE)
+    texts = [b.text for b in blocks]
+    assert title == "图书馆延长开放时间"  # the <h1>, which the <title> holds with the site's name
+    assert sum(t.startswith("第") and "藏书" in t for t in texts) == 4
+    assert not any("首页" in t or "版权所有" in t or "不是正文" in t or "热点" in t for t in texts)
+    assert "版权所有" in whole and "不是正文" not in whole  # the body's text, scripts aside
+
+
+def test_table_rows_are_blocks_of_their_table():
+    blocks, _, _ = html_blocks(PAGE)
+    rows = [b for b in blocks if b.table]
+    assert len(rows) == 6 and len({b.table for b in rows}) == 1
+    assert rows[0].text == "日期 | 开放时间" and rows[1].text.startswith("周一 | 上午九点")
+
+
+def test_text_broken_by_br_in_a_div_is_one_block_a_line():
+    lines = ["一、开放时间：每天上午九点至晚上九点。", "二、预约方式：微信公众号或电话预约。", "三、注意事项：请勿携带食物进入阅览室。"]
+    page = f"<html><body><div>{'<br>'.join(lines)}</div></body></html>"
+    blocks, title, _ = html_blocks(page)
+    assert [b.text for b in blocks] == lines and title == ""
+
+
+def test_a_heading_keeps_its_level():
+    blocks, _, _ = html_blocks(f"<html><body><h2>开放时间</h2>{STORY}</body></html>")
+    assert (blocks[0].level, blocks[0].text) == (2, "开放时间") and all(b.level == 0 for b in blocks[1:])
