@@ -141,14 +141,13 @@ def _docx_rows(table: object) -> list[list[str]]:
     """A DOCX table's rows of cell texts (a cell merged across columns appears once)."""
     rows = []
     for row in table.rows:  # type: ignore[attr-defined]
-        cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split()))
-        rows.append(cells)
+        # python-docx lists a cell once per grid column it spans; step over the repeats.
+        cells, spanned = row.cells, 0
+        texts: list[str] = []
+        while spanned < len(cells):
+            texts.append(" ".join(cells[spanned].text.split()))
+            spanned += max(1, cells[spanned].grid_span)
+        rows.append(texts)
     return rows
 
 

@@ -73,14 +73,14 @@ SQUAD = {
 }
 
 
-def _write(tmp_path, rows):
+def write_questions(tmp_path, rows):
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     return path
 
 
 def test_scores_on_a_small_set(fake_assistant, tmp_path):
-    results = evaluate.run(fake_assistant, read_jsonl_questions(_write(tmp_path, QUESTIONS)))
+    results = evaluate.run(fake_assistant, read_jsonl_questions(write_questions(tmp_path, QUESTIONS)))
     overall = evaluate.score(results)
     assert overall.questions == 4 and overall.answerable == 3
     assert 0 <= overall.hit1 <= overall.hit5 <= 1
@@ -124,7 +124,7 @@ def test_html_report_renders_plots_and_failures_in_a_browser(fake_assistant, tmp
             "type": "factoid",
         },
     ]
-    results = evaluate.run(fake_assistant, read_jsonl_questions(_write(tmp_path, rows)))
+    results = evaluate.run(fake_assistant, read_jsonl_questions(write_questions(tmp_path, rows)))
     overall, groups = evaluate.score(results), evaluate.by_type(results)
     paragraphs = {(p.doc, p.article, p.paragraph): p.text for p in fake_assistant.store.paragraph_table}
     out = tmp_path / "report.html"

