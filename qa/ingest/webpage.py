@@ -5,12 +5,15 @@ view of Firefox): it scores the page's containers by their text and drops naviga
 sidebars, adverts and footers. Within what it keeps (or within the whole page, where it finds
 nothing), every run of text is a block: a ``<p>`` or ``<li>``, and also text that sits in a
 ``<div>`` and is broken by ``<br>`` (the common shape of Chinese government and news sites).
-Tables become one block per row (:func:`qa.ingest.loaders.table_blocks`).
+Tables become one block per row (:func:`qa.ingest.loaders.table_blocks`). Readability drops
+a table with little text (under 25 characters: a Chinese two-row table often has less); a table
+the page holds between two blocks that Readability kept is put back in its place.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from qa.ingest.loaders import Block, table_blocks
 
@@ -48,7 +51,64 @@ def html_blocks(text: str) -> tuple[tuple[Block, ...], str, str]:
     everything = _blocks(page)
     if sum(len(b.text) for b in blocks if not b.level) < MIN_MAIN_CHARS:
         blocks = everything
+    else:
+        blocks = _with_dropped_tables(blocks, everything)
     return tuple(blocks), title, "\n".join(b.text for b in everything)
+
+
+def _with_dropped_tables(kept: list[Block], page: list[Block]) -> list[Block]:
+    """``kept`` with the page's tables that lie between two of its blocks put back in place,
+    tables numbered again in reading order. ``kept`` is matched to the page's blocks in order,
+    by text; a table none of whose rows was kept, inside the matched stretch, is restored."""
+    matched: list[int] = []  # for each kept block, its place among the page's blocks (or -1)
+    at = 0
+    for block in kept:
+        found = next((i for i in range(at, len(page)) if page[i].text == block.text), -1)
+        matched.append(found)
+        if found >= 0:
+            at = found + 1
+    places = [i for i in matched if i >= 0]
+    if len(places) < 2:
+        return kept
+    taken = set(places)
+    # each kept table by the page's number for it, so that restored tables are told apart
+    same = {b.table: page[i].table for b, i in zip(kept, matched, strict=True) if b.table and i >= 0}
+    out: list[Block] = []
+    previous = -1
+    for block, place in zip(kept, matched, strict=True):
+        if place > previous >= 0:
+            out.extend(_tables_between(page, previous, place, kept, taken))
+        if block.table:
+            block = replace(block, table=same.get(block.table, -block.table))
+        out.append(block)
+        if place >= 0:
+            previous = place
+    return _renumbered(out)
+
+
+def _tables_between(page: list[Block], after: int, before: int, kept: list[Block], taken: set[int]) -> list[Block]:
+    """The page's tables between blocks ``after`` and ``before`` that nothing kept comes from:
+    none of their rows was kept, and no kept text lies in them (a layout table around the
+    article is not an article's table)."""
+    rows = range(after + 1, before)
+    out: list[Block] = []
+    for table in dict.fromkeys(page[i].table for i in rows if page[i].table):
+        places = [i for i in range(len(page)) if page[i].table == table]
+        text = "\n".join(page[i].text for i in places)
+        if taken.intersection(places) or any(len(b.text) >= 8 and b.text in text for b in kept):
+            continue
+        out.extend(page[i] for i in places if i in rows)
+    return out
+
+
+def _renumbered(blocks: list[Block]) -> list[Block]:
+    numbers: dict[int, int] = {}
+    out = []
+    for b in blocks:
+        if b.table:
+            b = replace(b, table=numbers.setdefault(b.table, len(numbers) + 1))
+        out.append(b)
+    return out
 
 
 def _main_content(text: str) -> str:

@@ -44,3 +44,29 @@ def test_text_broken_by_br_in_a_div_is_one_block_a_line():
 def test_a_heading_keeps_its_level():
     blocks, _, _ = html_blocks(f"<html><body><h2>开放时间</h2>{STORY}</body></html>")
     assert (blocks[0].level, blocks[0].text) == (2, "开放时间") and all(b.level == 0 for b in blocks[1:])
+
+
+SMALL = "<table><tr><th>馆区</th><th>座位</th></tr><tr><td>南馆</td><td>800个</td></tr></table>"
+LINKS = "<table><tr><td><a href='/a'>友情链接</a></td></tr></table>"
+
+
+def test_a_small_table_of_the_article_is_kept_in_its_place():
+    page = PAGE.replace(f"{STORY}\n", f"{STORY}{SMALL}<p>新馆区明年开放，届时座位将增加到两千个，并设有儿童阅览区。</p>\n")
+    page = page.replace("</footer>", f"</footer>{LINKS}")
+    blocks, _, _ = html_blocks(page)
+    texts = [b.text for b in blocks]
+    at = texts.index("馆区：南馆 | 座位：800个")  # one row, each cell named by its header
+    assert texts[at - 1].startswith("第4段") and texts[at + 1].startswith("新馆区明年开放")
+    assert [b.table for b in blocks if b.table] == [1] + [2] * 6  # numbered as they are read
+    assert not any("友情链接" in t for t in texts)  # a table outside the article stays out
+
+
+def test_the_article_inside_a_layout_table_is_read_once():
+    story = "".join(f"<p>第{i}段：重庆市图书馆今年新增藏书十二万册，开放时间延长到每晚九点，读者可以在线预约座位，研讨室也对外开放。</p>" for i in range(1, 9))
+    menu = "".join(f"<li><a href='/{i}'>栏目{i}</a></li>" for i in range(15))
+    page = (
+        f"<html><body><ul>{menu}</ul><table><tr><td><ul>{menu}</ul></td><td><div>{story}</div></td></tr></table>"
+        "<p>以上信息由重庆市图书馆提供，如有变动以馆内公告为准，欢迎读者来电咨询。</p></body></html>"
+    )
+    texts = [b.text for b in html_blocks(page)[0]]
+    assert sum("第3段" in t for t in texts) == 1, texts
