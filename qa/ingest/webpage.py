@@ -147,6 +147,10 @@ def _blocks(soup: object) -> list[Block]:
                 continue
             elif child.name == "br":
                 flush()
+            elif child.name == "table" and _lays_out(child):
+                flush()
+                walk(child)
+                flush()
             elif child.name == "table":
                 flush()
                 out.extend(table_blocks(_rows(child), 1 + len({b.table for b in out if b.table})))
@@ -164,6 +168,28 @@ def _blocks(soup: object) -> list[Block]:
     walk(soup)
     flush()
     return out
+
+
+# A cell that holds this many paragraphs of prose (each at least PROSE characters) lays out a
+# page rather than holding a figure or a name.
+PROSE = 30
+PROSE_BLOCKS = ("p", "div", "li", "blockquote", "section", "article")
+
+
+def _lays_out(table: object) -> bool:
+    """Whether a ``<table>`` lays out the page (old sites put the article in a cell) rather than
+    holding data: it says so (``role="presentation"``), holds another table, or one of its
+    cells holds a heading or two paragraphs of prose. Its text is then read as paragraphs, not
+    as table rows."""
+    if table.get("role") in ("presentation", "none"):  # type: ignore[attr-defined]
+        return True
+    if table.find("table") is not None or table.find(HEADINGS) is not None:  # type: ignore[attr-defined]
+        return True
+    for cell in table.find_all(["td", "th"]):  # type: ignore[attr-defined]
+        prose = [b for b in cell.find_all(PROSE_BLOCKS) if len("".join(b.get_text().split())) >= PROSE]
+        if len(prose) >= 2:
+            return True
+    return False
 
 
 def _rows(table: object) -> list[list[str]]:

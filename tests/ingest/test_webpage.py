@@ -70,3 +70,13 @@ def test_the_article_inside_a_layout_table_is_read_once():
     )
     texts = [b.text for b in html_blocks(page)[0]]
     assert sum("第3段" in t for t in texts) == 1, texts
+
+
+def test_a_table_that_lays_out_the_page_is_read_as_paragraphs():
+    page = "<html><body><h1>图书馆延长开放时间</h1><table><tr><td><a href='/'>首页</a></td>"
+    page += f"<td>{STORY}</td></tr></table>"
+    page += "<p>以上信息由重庆市图书馆提供，如有变动以馆内公告为准。</p></body></html>"
+    texts = [b.text for b in html_blocks(page)[0]]
+    assert [t[:3] for t in texts if t.startswith("第")] == ["第1段", "第2段", "第3段", "第4段"], texts
+    blocks, _, _ = html_blocks(PAGE)  # a table of figures is still read row by row
+    assert sum(1 for b in blocks if b.table) == 6
