@@ -11,12 +11,13 @@ from qa.index.encoders import encoder_name
 from qa.index.local.folder import sha256_file
 from qa.index.local.manifest import read_manifest, verify_artefacts
 from qa.index.recipe import Recipe
-from qa.ingest.decode import display_name
-from qa.ingest.documents import walk
+from qa.ingest.documents import USERDICT, corpus_userdict, document_name, walk
 from qa.settings import Settings
 from qa.text.tokenize import userdict_hash
 
-USERDICT = "userdict.txt"
+__all__ = ["UNREADABLE", "USERDICT", "corpus_fingerprint", "files_fingerprint", "is_current", "is_current_files"]
+
+UNREADABLE = "unreadable "  # how a fingerprint marks a file whose bytes could not be read
 
 
 def corpus_fingerprint(corpus: Path, follow_links: bool = False) -> dict[str, str]:
@@ -25,16 +26,15 @@ def corpus_fingerprint(corpus: Path, follow_links: bool = False) -> dict[str, st
 
 
 def files_fingerprint(corpus: Path, paths: list[Path]) -> dict[str, str]:
-    base = corpus if corpus.is_dir() else corpus.parent
     files = {}
     for p in paths:
         try:
             digest = sha256_file(p)
         except OSError as exc:  # ingest skips it with the reason; a later read may succeed
-            digest = f"unreadable ({exc.strerror})"
-        files[display_name(p.relative_to(base).as_posix())] = digest
-    userdict = base / USERDICT
-    if userdict.is_file():
+            digest = f"{UNREADABLE}({exc.strerror})"
+        files[document_name(corpus, p)] = digest
+    userdict = corpus_userdict(corpus)
+    if userdict is not None:
         files[USERDICT] = userdict_hash(userdict)
     return files
 

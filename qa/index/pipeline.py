@@ -22,14 +22,11 @@ import numpy as np
 from qa.errors import NothingToIndexError, QAError
 from qa.index.corpus import IndexRows, flatten
 from qa.index.encoders import Encoder
-from qa.index.freshness import USERDICT, files_fingerprint
+from qa.index.freshness import UNREADABLE, files_fingerprint
 from qa.index.vectors import Embedder, VectorCache
-from qa.ingest.decode import display_name
-from qa.ingest.documents import Skipped, read_document, walk
+from qa.ingest.documents import Skipped, corpus_userdict, document_name, read_document, walk
 from qa.records import Document
 from qa.settings import Settings
-
-UNREADABLE = "unreadable "  # how the fingerprint names a file whose bytes could not be read
 
 
 @dataclass
@@ -80,10 +77,8 @@ class CorpusFiles:
         if not root.exists():
             raise QAError(f"{root}: no such corpus folder")
         found, passed_over = walk(root, follow_links)
-        base = root if root.is_dir() else root.parent
-        paths = {display_name(p.relative_to(base).as_posix()): p for p in found}
-        userdict = base / USERDICT
-        return cls(root, paths, files_fingerprint(root, found), userdict if userdict.is_file() else None), passed_over
+        paths = {document_name(root, p): p for p in found}
+        return cls(root, paths, files_fingerprint(root, found), corpus_userdict(root)), passed_over
 
     @property
     def digests(self) -> dict[str, str]:

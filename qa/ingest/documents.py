@@ -25,7 +25,8 @@ from qa.records import Article, Document, Field, Paragraph
 log = logging.getLogger(__name__)
 
 # Files in a corpus folder that configure the index rather than being documents.
-RESERVED_NAMES = frozenset({"userdict.txt", "readme.md"})
+USERDICT = "userdict.txt"  # a corpus's jieba user dictionary, beside its documents
+RESERVED_NAMES = frozenset({USERDICT, "readme.md"})
 
 
 @dataclass(frozen=True)
@@ -197,14 +198,29 @@ def ingest_walked(
     """:func:`ingest` of what :func:`walk` found under ``root``."""
     documents: list[Document] = []
     skipped = list(skipped)
-    base = root if root.is_dir() else root.parent
     for path in files:
-        read = read_document(path, display_name(path.relative_to(base).as_posix()))
+        read = read_document(path, document_name(root, path))
         if isinstance(read, Skipped):
             skipped.append(read)
         else:
             documents.append(read)
     return documents, skipped
+
+
+def corpus_folder(root: Path) -> Path:
+    """The folder a corpus's names start from: ``root`` itself, or a single file's folder."""
+    return root if root.is_dir() else root.parent
+
+
+def document_name(root: Path, path: Path) -> str:
+    """The name a document file under corpus ``root`` goes by: its path from the corpus folder."""
+    return display_name(path.relative_to(corpus_folder(root)).as_posix())
+
+
+def corpus_userdict(root: Path) -> Path | None:
+    """The corpus's user dictionary (:data:`USERDICT` in its folder), if it has one."""
+    path = corpus_folder(root) / USERDICT
+    return path if path.is_file() else None
 
 
 def read_document(path: Path, name: str) -> Document | Skipped:

@@ -31,6 +31,7 @@ from qa.index.corpus import ArticleOutline, IndexRows, ParagraphRecord, SpanReco
 from qa.index.local.folder import make_dense_index, read_jsonl, remove_stale_builds, write_build, writing
 from qa.index.local.manifest import read_manifest, rewritten, verify_artefacts, write_manifest
 from qa.index.store import PassageHit, SentenceRow
+from qa.ingest.documents import corpus_userdict
 from qa.text.pinyin import is_han_word, pinyin_key
 
 
@@ -142,9 +143,7 @@ class Index:
         return {k: self._pinyin[k] for k in keys if k in self._pinyin}
 
     def userdict(self) -> Path | None:
-        root = Path(self.manifest["corpus"]["root"])
-        path = (root if root.is_dir() else root.parent) / "userdict.txt"
-        return path if path.is_file() else None
+        return corpus_userdict(Path(self.manifest["corpus"]["root"]))
 
     def document(self, doc: str) -> list[ParagraphRecord]:
         rows = [p for p in self.paragraph_table if p.doc == doc]

@@ -23,6 +23,7 @@ from qa.index.milvus.schema import LEDGER, create_collections
 from qa.index.milvus.stats import TermStatistics
 from qa.index.milvus.write import Writes
 from qa.index.store import Hit, PassageHit, SentenceRow, key64
+from qa.ingest.documents import corpus_userdict
 from qa.settings import Settings
 
 SENTENCE_COUNTS_KEPT = 100_000  # paragraphs whose sentence count is remembered between questions
@@ -248,8 +249,7 @@ class MilvusStore(Writes):
         root = self.properties.get("qa.corpus_root")
         if not root:
             return None
-        path = Path(root) if Path(root).is_dir() else Path(root).parent
-        return path / "userdict.txt" if (path / "userdict.txt").is_file() else None
+        return corpus_userdict(Path(root))
 
     # -- checking (:mod:`qa.index.milvus.ledger`) ----------------------------------------------
 
