@@ -142,11 +142,11 @@ def _docx_rows(table: object) -> list[list[str]]:
     rows = []
     for row in table.rows:  # type: ignore[attr-defined]
         # python-docx lists a cell once per grid column it spans; step over the repeats.
-        cells, spanned = row.cells, 0
+        cells, at = row.cells, 0
         texts: list[str] = []
-        while spanned < len(cells):
-            texts.append(" ".join(cells[spanned].text.split()))
-            spanned += max(1, cells[spanned].grid_span)
+        while at < len(cells):
+            texts.append(" ".join(cells[at].text.split()))
+            at += max(1, cells[at].grid_span)
         rows.append(texts)
     return rows
 

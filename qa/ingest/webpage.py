@@ -59,7 +59,8 @@ def html_blocks(text: str) -> tuple[tuple[Block, ...], str, str]:
 def _with_dropped_tables(kept: list[Block], page: list[Block]) -> list[Block]:
     """``kept`` with the page's tables that lie between two of its blocks put back in place,
     tables numbered again in reading order. ``kept`` is matched to the page's blocks in order,
-    by text; a table none of whose rows was kept, inside the matched stretch, is restored."""
+    by text. A table is put back when nothing kept comes from it: none of its rows was kept,
+    and no kept text lies in it (a layout table around the article is not an article's table)."""
     matched: list[int] = []  # for each kept block, its place among the page's blocks (or -1)
     at = 0
     for block in kept:
@@ -67,38 +68,28 @@ def _with_dropped_tables(kept: list[Block], page: list[Block]) -> list[Block]:
         matched.append(found)
         if found >= 0:
             at = found + 1
-    places = [i for i in matched if i >= 0]
-    if len(places) < 2:
+    if sum(i >= 0 for i in matched) < 2:
         return kept
-    taken = set(places)
+    texts: dict[int, list[str]] = {}
+    for b in page:
+        if b.table:
+            texts.setdefault(b.table, []).append(b.text)
+    taken = {page[i].table for i in matched if i >= 0}
+    lent = [b.text for b in kept if len(b.text) >= 8]
+    dropped = {t for t, rows in texts.items() if t not in taken and not any(x in "\n".join(rows) for x in lent)}
     # each kept table by the page's number for it, so that restored tables are told apart
     same = {b.table: page[i].table for b, i in zip(kept, matched, strict=True) if b.table and i >= 0}
     out: list[Block] = []
     previous = -1
     for block, place in zip(kept, matched, strict=True):
         if place > previous >= 0:
-            out.extend(_tables_between(page, previous, place, kept, taken))
+            out.extend(b for b in page[previous + 1 : place] if b.table in dropped)
         if block.table:
             block = replace(block, table=same.get(block.table, -block.table))
         out.append(block)
         if place >= 0:
             previous = place
     return _renumbered(out)
-
-
-def _tables_between(page: list[Block], after: int, before: int, kept: list[Block], taken: set[int]) -> list[Block]:
-    """The page's tables between blocks ``after`` and ``before`` that nothing kept comes from:
-    none of their rows was kept, and no kept text lies in them (a layout table around the
-    article is not an article's table)."""
-    rows = range(after + 1, before)
-    out: list[Block] = []
-    for table in dict.fromkeys(page[i].table for i in rows if page[i].table):
-        places = [i for i in range(len(page)) if page[i].table == table]
-        text = "\n".join(page[i].text for i in places)
-        if taken.intersection(places) or any(len(b.text) >= 8 and b.text in text for b in kept):
-            continue
-        out.extend(page[i] for i in places if i in rows)
-    return out
 
 
 def _renumbered(blocks: list[Block]) -> list[Block]:
@@ -186,8 +177,9 @@ def _lays_out(table: object) -> bool:
     if table.find("table") is not None or table.find(HEADINGS) is not None:  # type: ignore[attr-defined]
         return True
     for cell in table.find_all(["td", "th"]):  # type: ignore[attr-defined]
-        prose = [b for b in cell.find_all(PROSE_BLOCKS) if len("".join(b.get_text().split())) >= PROSE]
-        if len(prose) >= 2:
+        # innermost blocks only: a paragraph wrapped in a <div> is one paragraph
+        inner = [b for b in cell.find_all(PROSE_BLOCKS) if b.find(PROSE_BLOCKS) is None]
+        if sum(len("".join(b.get_text().split())) >= PROSE for b in inner) >= 2:
             return True
     return False
 

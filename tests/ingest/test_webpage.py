@@ -80,3 +80,11 @@ def test_a_table_that_lays_out_the_page_is_read_as_paragraphs():
     assert [t[:3] for t in texts if t.startswith("第")] == ["第1段", "第2段", "第3段", "第4段"], texts
     blocks, _, _ = html_blocks(PAGE)  # a table of figures is still read row by row
     assert sum(1 for b in blocks if b.table) == 6
+
+
+def test_a_long_cell_wrapped_in_a_div_is_still_a_table_row():
+    note = "本馆南区周末开放至晚上十点，节假日另行通知，请读者留意馆内公告与官方网站的最新消息。"
+    table = f"<table><tr><th>馆区</th><th>说明</th></tr><tr><td>南区</td><td><div><p>{note}</p></div></td></tr></table>"
+    page = PAGE.replace(f"{STORY}\n", f"{STORY}{table}\n")
+    texts = [b.text for b in html_blocks(page)[0] if b.table]
+    assert any(t.startswith("馆区：南区 | 说明：本馆南区") or t.startswith("南区 | 本馆南区") for t in texts), texts
